@@ -1,0 +1,23 @@
+"""The `docqa` command line. Each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from docqa.cli import bench, explain, ingest
+
+app = typer.Typer(
+    name="docqa",
+    help="Evidence highlighting for document Q&A (AtMan).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("explain")(explain.explain)
+app.command("ingest")(ingest.ingest)
+app.add_typer(bench.app, name="bench")
+
+# The service commands (serve, worker, keys, audit) are added here as they land.
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

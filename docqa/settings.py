@@ -1,0 +1,57 @@
+"""All configuration, read from environment variables in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCQA_", extra="ignore")
+
+    # Engine
+    model: str | None = Field(default=None, description="HF model id or local path; None = bundled")
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "docqa" / "models",
+        description="Where de-quantised GGUF weights are cached so later starts are fast",
+    )
+    device: str | None = None  # "cpu", "cuda", ...; None picks cuda when available
+    mode: str = "log_additive"
+    factor: float = 0.0
+    kappa: float | None = None
+    supported_threshold: float | None = None  # None = the engine's calibrated default
+    memory_budget_mb: int = 2048
+
+    # Ingestion
+    target_chunks: int = 50
+    max_upload_mb: int = 50
+    max_pages: int = 2000
+
+    # Service
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    celery_broker_url: str | None = Field(default=None, validation_alias="CELERY_BROKER_URL")
+    celery_result_backend: str | None = Field(
+        default=None, validation_alias="CELERY_RESULT_BACKEND"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def embedded(self) -> bool:
+        """No broker configured: run tasks in-process on SQLite."""
+        return self.celery_broker_url is None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'docqa.sqlite3').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,107 @@
+"""Split text into units by character offsets: paragraph chunks, sentences, words.
+
+Every function returns ``(start, end)`` spans into the text it was given, so callers can map
+units back to the document exactly. Spans never include leading/trailing whitespace.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+Span = tuple[int, int]
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before whitespace
+# and an upper-case letter, digit, quote or bracket. Abbreviations such as "e.g." followed by a
+# lower-case word therefore stay inside the sentence.
+_SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]?\s+(?=["'(\[]?[A-Z0-9])""")
+_WORD = re.compile(r"\S+")
+
+
+def _strip(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Blank-line separated paragraphs of ``text[start:end]``."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    pos = start
+    for m in _PARAGRAPH_BREAK.finditer(text, start, end):
+        if (s := _strip(text, pos, m.start())) is not None:
+            spans.append(s)
+        pos = m.end()
+    if (s := _strip(text, pos, end)) is not None:
+        spans.append(s)
+    return spans
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of ``text[start:end]``; paragraph breaks always end a sentence."""
+    spans: list[Span] = []
+    for p_start, p_end in paragraph_spans(text, start, end):
+        pos = p_start
+        for m in _SENTENCE_END.finditer(text, p_start, p_end):
+            if (s := _strip(text, pos, m.start())) is not None:
+                spans.append(s)
+            pos = m.end()
+        if (s := _strip(text, pos, p_end)) is not None:
+            spans.append(s)
+    return spans
+
+
+def word_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Whitespace-separated words of ``text[start:end]`` (punctuation stays attached)."""
+    end = len(text) if end is None else end
+    return [m.span() for m in _WORD.finditer(text, start, end)]
+
+
+def chunk_spans(text: str, target: int = 50) -> list[Span]:
+    """About ``target`` chunks on paragraph boundaries.
+
+    Paragraphs are kept whole where the document has no more than ``target`` of them; small
+    neighbours are merged when there are more; a paragraph far longer than the average chunk is
+    split on sentence boundaries (langchain's recursive splitter), so no chunk dominates.
+    """
+    paragraphs = paragraph_spans(text)
+    if not paragraphs:
+        return []
+    total = sum(e - s for s, e in paragraphs)
+    budget = max(total / max(target, 1), 1.0)
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=max(int(budget * 2), 200),
+        chunk_overlap=0,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end",
+        add_start_index=True,
+    )
+    pieces: list[Span] = []
+    for s, e in paragraphs:
+        if e - s > max(budget * 3, 1200):
+            for doc in splitter.create_documents([text[s:e]]):
+                i = s + doc.metadata["start_index"]
+                if (sp := _strip(text, i, i + len(doc.page_content))) is not None:
+                    pieces.append(sp)
+        else:
+            pieces.append((s, e))
+    if len(pieces) <= target:
+        return pieces
+    # Greedy merge of neighbours up to the budget keeps chunks in reading order.
+    merged: list[Span] = []
+    cur_s, cur_e = pieces[0]
+    budget = math.ceil(total / target)
+    for s, e in pieces[1:]:
+        if (e - cur_s) <= budget or (cur_e - cur_s) < budget / 4:
+            cur_e = e
+        else:
+            merged.append((cur_s, cur_e))
+            cur_s, cur_e = s, e
+    merged.append((cur_s, cur_e))
+    return merged

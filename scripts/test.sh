@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start the services the integration tests use, then run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. .venv/bin/activate
+if [ -x scripts/services.sh ]; then
+    # shellcheck disable=SC1091
+    . scripts/services.sh
+fi
+mkdir -p artifacts
+python -m pytest "$@"
