@@ -1,0 +1,148 @@
+"""Batch audits: reading the items, and the audit JSON that the CLI and the API both produce.
+
+The audit JSON (what `docqa audit --out x.json` writes and the reports render)::
+
+    {"id": str | None, "created_at": ISO-8601 str, "status": "running" | "done",
+     "model": str | None, "method": {...DESIGN 2.1 method...} | None,
+     "code_version": {"docqa": str, "git_commit": str | None},
+     "progress": {"total": int, "done": int, "failed": int},
+     "items": [{"index": int, "document": str, "question": str, "answer": str | None,
+                "status": "queued" | "running" | "done" | "failed", "error": str | None,
+                "result": {...the `docqa explain --json` object...} | None}]}
+
+``answer`` is the answer under audit (None: the model answers); ``result.answer_source`` says
+which happened.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import docqa
+
+REQUIRED_COLUMNS = ("document", "question")
+MAX_ITEMS = 1000
+
+
+class AuditItemsError(ValueError):
+    """The items file is malformed; the message names the row or column."""
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    document: str
+    question: str
+    answer: str | None = None  # None or empty: the model answers
+
+
+def parse_items_csv(text: str, *, max_items: int = MAX_ITEMS) -> list[AuditItem]:
+    """Items from CSV text with a header row ``document,question[,answer]``.
+
+    Column names are matched case-insensitively; extra columns are ignored (spreadsheets
+    often carry notes). An empty ``answer`` means the model answers.
+    """
+    text = text.removeprefix("\ufeff")  # Excel writes a BOM
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise AuditItemsError(
+            "the items CSV is empty (expected a header: document,question,answer)"
+        )
+    names = {name.strip().lower(): name for name in reader.fieldnames if name}
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise AuditItemsError(
+            f"the items CSV lacks column(s) {', '.join(missing)}; "
+            f"found {', '.join(reader.fieldnames)}"
+        )
+    items = []
+    for row in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue  # blank line
+        document = (row.get(names["document"]) or "").strip()
+        question = (row.get(names["question"]) or "").strip()
+        answer = (row.get(names["answer"]) or "").strip() if "answer" in names else ""
+        if not document or not question:
+            raise AuditItemsError(f"line {line}: document and question must not be empty")
+        items.append(AuditItem(document, question, answer or None))
+        if len(items) > max_items:
+            raise AuditItemsError(f"too many items: at most {max_items} per audit")
+    if not items:
+        raise AuditItemsError("the items CSV has a header but no items")
+    return items
+
+
+@lru_cache
+def code_version() -> dict[str, str | None]:
+    """docqa's version plus the git commit of the checkout it runs from, when there is one."""
+    commit = None
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=Path(docqa.__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        if out.returncode == 0:
+            commit = out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass  # no git (an installed wheel, a container): the version alone
+    return {"docqa": docqa.__version__, "git_commit": commit}
+
+
+def new_audit(items: list[AuditItem], *, audit_id: str | None = None) -> dict[str, Any]:
+    """The audit JSON before any item ran."""
+    return {
+        "id": audit_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "running",
+        "model": None,
+        "method": None,
+        "code_version": code_version(),
+        "progress": {"total": len(items), "done": 0, "failed": 0},
+        "items": [
+            {
+                "index": i,
+                "document": item.document,
+                "question": item.question,
+                "answer": item.answer,
+                "status": "queued",
+                "error": None,
+                "result": None,
+            }
+            for i, item in enumerate(items)
+        ],
+    }
+
+
+def record_result(audit: dict[str, Any], index: int, result: dict[str, Any]) -> None:
+    """Store one item's explanation; the first result fixes the audit's model and method."""
+    item = audit["items"][index]
+    item.update(status="done", error=None, result=result)
+    audit["progress"]["done"] += 1
+    if audit["model"] is None:
+        audit["model"] = result.get("model")
+        audit["method"] = result.get("method")
+    _finish_if_complete(audit)
+
+
+def record_failure(audit: dict[str, Any], index: int, error: str) -> None:
+    item = audit["items"][index]
+    item.update(status="failed", error=error, result=None)
+    audit["progress"]["failed"] += 1
+    _finish_if_complete(audit)
+
+
+def _finish_if_complete(audit: dict[str, Any]) -> None:
+    progress = audit["progress"]
+    if progress["done"] + progress["failed"] >= progress["total"]:
+        audit["status"] = "done"

@@ -1,0 +1,1 @@
+"""Audit and explanation reports: CSV (`csv.py`) and self-contained HTML (`html.py`)."""

@@ -1,0 +1,69 @@
+"""The audit report as CSV: one row per item, the top evidence spans flattened into columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+TOP_EVIDENCE = 3
+
+
+def columns(top_evidence: int = TOP_EVIDENCE) -> list[str]:
+    cols = [
+        "index",
+        "document",
+        "question",
+        "given_answer",
+        "answer",
+        "answer_source",
+        "supported",
+        "status",
+        "error",
+    ]
+    for k in range(1, top_evidence + 1):
+        cols += [f"evidence_{k}_page", f"evidence_{k}_score", f"evidence_{k}_text"]
+    return cols + ["model", "method", "code_version"]
+
+
+def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDENCE) -> str:
+    """CSV text of the audit (the JSON shape in ``docqa.audit``). Spreadsheet programs open it
+    directly; model, method and code version repeat on each row so a row stands on its own."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns(top_evidence), lineterminator="\n")
+    writer.writeheader()
+    version = audit.get("code_version") or {}
+    version_text = str(version.get("docqa", ""))
+    if version.get("git_commit"):
+        version_text += f"+{version['git_commit']}"
+    for position, item in enumerate(audit.get("items", [])):
+        result = item.get("result") or {}
+        supported = result.get("supported")
+        row: dict[str, Any] = {
+            "index": item.get("index", position),
+            "document": _guard(item.get("document", "")),
+            "question": _guard(item.get("question", "")),
+            "given_answer": _guard(item.get("answer") or ""),
+            "answer": _guard(result.get("answer", "")),
+            "answer_source": result.get("answer_source", ""),
+            "supported": "" if supported is None else ("yes" if supported else "no"),
+            "status": item.get("status", ""),
+            "error": _guard(item.get("error") or ""),
+            "model": result.get("model") or audit.get("model") or "",
+            "method": json.dumps(result.get("method") or audit.get("method") or {}, sort_keys=True),
+            "code_version": version_text,
+        }
+        for k, span in enumerate(result.get("evidence", [])[:top_evidence], start=1):
+            row[f"evidence_{k}_page"] = span.get("page", "")
+            row[f"evidence_{k}_score"] = f"{float(span.get('score', 0.0)):.6f}"
+            row[f"evidence_{k}_text"] = _guard(span.get("text", ""))
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _guard(text: str) -> str:
+    """Defuse spreadsheet formula injection: contract text starting with = + - @ would be
+    evaluated as a formula by Excel/LibreOffice when the CSV is opened."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,109 @@
+"""Turn scored character spans into flat, non-overlapping text segments for rendering.
+
+Units (paragraphs, or sentences/words when the explanation zoomed in) and evidence spans can
+overlap and nest. Renderers need a flat sequence instead, so the text is cut at every span
+boundary and each piece carries the strongest unit score and evidence score that covers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int
+    end: int
+    unit_score: float | None  # strongest unit covering this piece; None = no unit covers it
+    evidence_score: float | None  # strongest evidence span covering it; None = not evidence
+
+
+@dataclass(frozen=True)
+class Window:
+    """A part of the document shown as an excerpt; ``clipped_*`` say whether text was cut."""
+
+    start: int
+    end: int
+    clipped_start: bool
+    clipped_end: bool
+
+
+def _spans(items: Iterable[Mapping[str, Any]], length: int) -> list[tuple[int, int, float]]:
+    out = []
+    for item in items:
+        start = max(0, min(int(item["start"]), length))
+        end = max(start, min(int(item["end"]), length))
+        if end > start:
+            out.append((start, end, float(item.get("score") or 0.0)))
+    return out
+
+
+def segments(
+    text: str,
+    units: Iterable[Mapping[str, Any]],
+    evidence: Iterable[Mapping[str, Any]] = (),
+    start: int = 0,
+    end: int | None = None,
+) -> list[Segment]:
+    """Cut ``text[start:end]`` at every unit/evidence boundary; offsets stay document offsets."""
+    end = len(text) if end is None else min(end, len(text))
+    unit_spans = _spans(units, len(text))
+    evidence_spans = _spans(evidence, len(text))
+    cuts = {start, end}
+    for s, e, _ in unit_spans + evidence_spans:
+        cuts.update(c for c in (s, e) if start < c < end)
+    points = sorted(cuts)
+    result = []
+    for a, b in zip(points, points[1:], strict=False):
+        # Quadratic in the number of spans, fine for the ~50-500 units an explanation has.
+        u = [score for s, e, score in unit_spans if s <= a and b <= e]
+        v = [score for s, e, score in evidence_spans if s <= a and b <= e]
+        result.append(Segment(a, b, max(u) if u else None, max(v) if v else None))
+    return result
+
+
+def max_positive(scores: Iterable[float | None]) -> float:
+    """Largest positive score, or 0.0 when nothing scored above zero."""
+    return max((s for s in scores if s is not None and s > 0), default=0.0)
+
+
+def intensity(score: float | None, scale: float) -> float:
+    """0..1 colour strength: only positive scores light up (negative = the unit helped nothing)."""
+    if score is None or score <= 0 or scale <= 0:
+        return 0.0
+    return min(score / scale, 1.0)
+
+
+def excerpt_windows(
+    text: str,
+    spans: Iterable[Mapping[str, Any]],
+    context: int = 160,
+    max_chars: int = 1600,
+) -> list[Window]:
+    """Windows of ``text`` around ``spans`` (with ``context`` characters either side), merged
+    where they touch; a single span longer than ``max_chars`` is cut there.
+
+    Windows are widened to the nearest whitespace so no word is cut in half.
+    """
+    raw = []
+    for s, e, _ in _spans(spans, len(text)):
+        e = min(e, s + max_chars)
+        raw.append((max(0, s - context), min(len(text), e + context)))
+    merged: list[list[int]] = []
+    for s, e in sorted(raw):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    windows = []
+    for s0, e0 in merged:
+        s, e = s0, e0
+        # Bounded so a text without spaces (a long URL) cannot swallow the document.
+        while s > 0 and not text[s - 1].isspace() and s0 - s < 40:
+            s -= 1
+        while e < len(text) and not text[e].isspace() and e - e0 < 40:
+            e += 1
+        windows.append(Window(s, e, s > 0, e < len(text)))
+    return windows
