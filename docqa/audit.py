@@ -2,7 +2,7 @@
 
 The audit JSON (what `docqa audit --out x.json` writes and the reports render)::
 
-    {"id": str | None, "created_at": ISO-8601 str, "status": "running" | "done",
+    {"id": str | None, "created_at": ISO-8601 str, "status": "running" | "done" | "interrupted",
      "model": str | None, "method": {...DESIGN 2.1 method...} | None,
      "code_version": {"docqa": str, "git_commit": str | None},
      "progress": {"total": int, "done": int, "failed": int},
@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -146,3 +147,87 @@ def _finish_if_complete(audit: dict[str, Any]) -> None:
     progress = audit["progress"]
     if progress["done"] + progress["failed"] >= progress["total"]:
         audit["status"] = "done"
+
+
+def resolve_document(documents_dir: Path, name: str) -> Path:
+    """The file ``name`` inside ``documents_dir``; names that climb out of it are refused."""
+    root = documents_dir.resolve()
+    path = (root / name).resolve()
+    if path.parent != root and root not in path.parents:
+        raise FileNotFoundError(f"document {name!r} is not inside {documents_dir}")
+    if not path.is_file():
+        raise FileNotFoundError(f"document {name!r} not found in {documents_dir}")
+    return path
+
+
+def error_message(exc: BaseException) -> str:
+    """One line for the report: the library's own message, with its type when it has none."""
+    message = getattr(exc, "message", None) or str(exc)
+    return message if message else type(exc).__name__
+
+
+def run_local_audit(
+    items: list[AuditItem],
+    documents_dir: Path,
+    *,
+    explainer: Any,
+    explain_options: dict[str, Any] | None = None,
+    on_item: Callable[[dict[str, Any], int], None] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run every item here, one after another, on one shared explainer.
+
+    Returns the audit JSON and the text of each document that loaded (for the HTML report).
+    A failing item (missing file, unreadable PDF, engine error) is recorded with its message
+    and the audit goes on. ``on_item(audit, index)`` is called after each item.
+    """
+    audit = new_audit(items)
+    loaded: dict[str, Any] = {}  # name -> Document, or the exception that loading raised
+    try:
+        _run_items(audit, items, documents_dir, loaded, explainer, explain_options, on_item)
+    except KeyboardInterrupt:
+        audit["status"] = "interrupted"  # the caller still writes what finished
+        for item in audit["items"]:
+            if item["status"] == "running":
+                item["status"] = "queued"  # never finished: not run, rather than half-run
+    texts = {name: doc.text for name, doc in loaded.items() if not isinstance(doc, Exception)}
+    return audit, texts
+
+
+def _run_items(
+    audit: dict[str, Any],
+    items: list[AuditItem],
+    documents_dir: Path,
+    loaded: dict[str, Any],
+    explainer: Any,
+    explain_options: dict[str, Any] | None,
+    on_item: Callable[[dict[str, Any], int], None] | None,
+) -> None:
+    from docqa.pipeline import explain_document  # the engine stack loads only when used
+    from ingest import load_document
+
+    for index, item in enumerate(items):
+        audit["items"][index]["status"] = "running"
+        try:
+            if item.document not in loaded:
+                try:
+                    loaded[item.document] = load_document(
+                        resolve_document(documents_dir, item.document)
+                    )
+                except Exception as exc:  # recorded per item, audit goes on
+                    loaded[item.document] = exc
+            document = loaded[item.document]
+            if isinstance(document, Exception):
+                raise document
+            result = explain_document(
+                document,
+                item.question,
+                explainer=explainer,
+                answer=item.answer,
+                **(explain_options or {}),
+            )
+        except Exception as exc:  # a failed item must not fail the audit
+            record_failure(audit, index, error_message(exc))
+        else:
+            record_result(audit, index, result)
+        if on_item is not None:
+            on_item(audit, index)

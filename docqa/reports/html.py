@@ -25,6 +25,7 @@ body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 
 main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .5rem; } h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .meta { color: #555; font-size: .85rem; }
+h2:first-child { margin-top: 0; }
 .card { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 1rem;
         margin: 1rem 0; }
 .badge { display: inline-block; padding: .1rem .5rem; border-radius: 3px; font-size: .8rem;
@@ -138,7 +139,8 @@ def _method_text(method: Mapping[str, Any] | None) -> str:
     parts = [str(method.get("name", "atman"))]
     for key in ("mode", "factor", "kappa", "granularity"):
         if key in method:
-            parts.append(f"{key}={method[key]}")
+            value = method[key]
+            parts.append(f"{key}={'off' if value is None else value}")
     return " ".join(parts)
 
 

@@ -1,0 +1,96 @@
+"""`docqa audit ITEMS.csv --documents DIR --out report.html|csv|json`: check a spreadsheet of
+answers against their contracts, locally on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from docqa.audit import AuditItemsError, parse_items_csv, run_local_audit
+from docqa.reports.formats import format_of, render_report
+from docqa.settings import get_settings
+
+console = Console(stderr=True)
+
+
+def _explainer(model: str | None) -> Any:
+    from explain_engine import Explainer  # heavy import: only once the inputs are valid
+
+    return Explainer(model=model or get_settings().model)
+
+
+def audit(
+    items: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, help="CSV with columns document, question, answer"
+        ),
+    ],
+    documents: Annotated[
+        Path,
+        typer.Option(
+            "--documents", "-d", exists=True, file_okay=False, help="Folder holding the documents"
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="report.html, report.csv or .json")],
+    granularity: Annotated[str, typer.Option(help="paragraph|sentence|word|token")] = "paragraph",
+    mode: Annotated[str | None, typer.Option(help="log_additive|multiplicative")] = None,
+    factor: Annotated[float | None, typer.Option(help="AtMan control factor in [0, 1)")] = None,
+    kappa: Annotated[float | None, typer.Option(help="correlated suppression threshold")] = None,
+    model: Annotated[str | None, typer.Option(help="HF model id or path; default bundled")] = None,
+) -> None:
+    """Explain each item's answer against its document and write a report.
+
+    `document` is a file name inside --documents; an empty `answer` lets the model answer. A
+    failed item is recorded with its error and the audit goes on.
+    """
+    try:
+        fmt = format_of(out)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from exc
+    try:
+        parsed = parse_items_csv(items.read_text(encoding="utf-8"))
+    except (AuditItemsError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{items}: {exc}", param_hint="ITEMS") from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    with console.status("Loading the model ..."):
+        explainer = _explainer(model)
+    options = {"granularity": granularity, "mode": mode, "factor": factor, "kappa": kappa}
+
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task("Auditing", total=len(parsed), failed=0)
+
+        def advance(state: dict[str, Any], index: int) -> None:
+            progress.update(task, advance=1, failed=state["progress"]["failed"])
+
+        result, texts = run_local_audit(
+            parsed, documents, explainer=explainer, explain_options=options, on_item=advance
+        )
+
+    # Written even after Ctrl-C: the items that finished are kept.
+    out.write_text(render_report(result, texts, fmt), encoding="utf-8")
+    done = [i for i in result["items"] if i["status"] == "done"]
+    supported = sum(1 for i in done if i["result"]["supported"])
+    console.print(
+        f"{len(done)} explained ({supported} supported, {len(done) - supported} not supported), "
+        f"{result['progress']['failed']} failed -> {out}"
+    )
+    for item in result["items"]:
+        if item["status"] == "failed":
+            console.print(f"  [red]item {item['index']}[/red] {item['document']}: {item['error']}")
+    if result["status"] == "interrupted":
+        console.print("[yellow]interrupted[/yellow]: the report holds the items that finished")
+        raise typer.Exit(130)
