@@ -1,0 +1,264 @@
+"""Turn PDF text lines into the text a reader wants: paragraphs, no page furniture.
+
+What is removed or repaired, in order:
+1. Unicode: NFKC (ligatures such as "ﬁ" become "fi"), invisible format characters dropped,
+   runs of spaces collapsed, decoration lines ("-----", "_____") dropped.
+2. Running headers and footers: lines near the top or bottom of a page whose text (digits
+   ignored, so "Page 3 of 9" matches "Page 4 of 9") recurs at the edge of many pages.
+3. Bare page numbers at the top or bottom of a page ("3", "- 3 -", "Page 3", "iii", "A-2").
+4. Hard line breaks inside a paragraph become spaces; words hyphenated across a line break are
+   joined (the hyphen is kept only where the document writes that word with a hyphen
+   elsewhere, e.g. "non-exclusive").
+5. Paragraph breaks come from the layout: a vertical gap larger than the page's line spacing,
+   a short last line, an indented first line, a numbered clause or a heading after a line
+   that ends a sentence. Paragraphs are separated by one blank line; a paragraph that runs over
+   a page break is joined into one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest.pdf import Line, PdfPage
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_DECORATION = re.compile(r"^[-_=*.~·•\s]{3,}$")
+_PAGE_NUMBER = re.compile(
+    r"""^(?:
+        (?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?
+      | [ivxlcdm]{1,7}
+      | [A-Z]{1,2}\s?-\s?\d{1,3}
+      | \d{1,3}\s?-\s?\d{1,3}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The start of a numbered clause or list item: "2.", "2.1", "(a)", "iv)", "Section 4", ...
+_ENUMERATOR = re.compile(
+    r"""^(?:
+        \(?\d{1,3}(?:\.\d{1,3})*\.?\)?\s
+      | \(?[a-zA-Z]\)\s | [a-zA-Z]\.\s
+      | \(?[ivxlcdmIVXLCDM]{1,6}\)\s | [IVXLCDM]{1,6}\.\s
+      | (?:section|article|schedule|exhibit|annex|appendix|clause)\s+[\dIVXLCDMA-Z]
+      | [•●▪◦\-–—*]\s
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ENDS_SENTENCE = re.compile(r"""[.:;!?]["'”’)\]]*$""")
+_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_EDGE = 3  # lines at each end of a page that may be header or footer
+
+
+@dataclass
+class _Line:
+    text: str
+    indent: float
+    y: float
+    size: float
+
+
+def _normalise(line: Line) -> _Line | None:
+    text = unicodedata.normalize("NFKC", line.text)
+    # Soft hyphens mark hyphenation points: one at the end of a line is a real break.
+    text = text.replace("\u00ad", "-" if text.rstrip().endswith("\u00ad") else "")
+    text = "".join(
+        ch for ch in text if ch == "\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Co")
+    )
+    leading = len(text) - len(text.lstrip(" \t"))
+    text = _SPACES.sub(" ", text).strip()
+    if not text or _DECORATION.match(text):
+        return None
+    size = line.size if line.size > 0 else 10.0
+    # Monospaced text exports indent with spaces, so count them as indentation.
+    return _Line(text, line.x + leading * size * 0.5, line.y, size)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def _edge_indices(lines: list[_Line]) -> set[int]:
+    n = len(lines)
+    idx = set(range(min(_EDGE, n))) | set(range(max(n - _EDGE, 0), n))
+    # Headers are sometimes written last into the content stream: also take the lines
+    # highest and lowest on the page.
+    by_y = sorted(range(n), key=lambda i: lines[i].y)
+    idx |= set(by_y[:2]) | set(by_y[-2:])
+    return idx
+
+
+def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
+    edge_keys: Counter[str] = Counter()
+    edges = [_edge_indices(lines) for lines in pages]
+    for lines, idx in zip(pages, edges, strict=True):
+        edge_keys.update({_key(lines[i].text) for i in idx})
+    n_text_pages = sum(1 for p in pages if p)
+    min_count = max(2, math.ceil(0.2 * n_text_pages))
+    repeated = {
+        k
+        for k, c in edge_keys.items()
+        if c >= min_count and sum(ch.isalpha() for ch in k) >= 3
+    }
+    out: list[list[_Line]] = []
+    for lines, idx in zip(pages, edges, strict=True):
+        number_idx = set(range(min(2, len(lines)))) | set(range(max(len(lines) - 2, 0), len(lines)))
+        keep = [
+            line
+            for i, line in enumerate(lines)
+            if not (
+                i in idx
+                and (
+                    _key(line.text) in repeated
+                    or (i in number_idx or i in idx) and _PAGE_NUMBER.match(line.text)
+                )
+            )
+        ]
+        out.append(keep)
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+@dataclass
+class _PageStats:
+    full_len: float  # characters in a full-width line
+    gap: float | None  # usual baseline-to-baseline distance
+    margin: float  # usual left edge
+
+
+def _stats(lines: list[_Line], doc_full_len: float) -> _PageStats:
+    lengths = [len(line.text) for line in lines]
+    full_len = _percentile(lengths, 0.9) if len(lines) >= 8 else doc_full_len
+    full_len = max(full_len, doc_full_len * 0.6)
+    gaps = [
+        a.y - b.y
+        for a, b in zip(lines, lines[1:], strict=False)
+        if 0.3 * a.size < a.y - b.y < 3 * a.size
+    ]
+    gap = statistics.median(gaps) if len(gaps) >= 2 else None
+    margins = Counter(round(line.indent) for line in lines)
+    margin = min(m for m, c in margins.items() if c == max(margins.values())) if lines else 0.0
+    return _PageStats(full_len, gap, margin)
+
+
+def _is_enumerated(text: str) -> bool:
+    return bool(_ENUMERATOR.match(text + " "))
+
+
+def _is_heading(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and len(text) <= 100
+
+
+def _breaks(a: _Line, b: _Line, st: _PageStats) -> bool:
+    """Does a paragraph end between line ``a`` and the next line ``b`` on the same page?"""
+    first = b.text[0]
+    ends = bool(_ENDS_SENTENCE.search(a.text))
+    short = len(a.text) < 0.75 * st.full_len
+    dy = a.y - b.y
+    if first.islower() and not _is_enumerated(b.text):
+        return False  # a sentence running on
+    if st.gap is not None and dy > 1.45 * st.gap + 0.5:
+        return True  # blank space between the lines
+    if short and (ends or first.isupper() or first.isdigit() or first in "\"'“‘(["):
+        return True  # the last line of a paragraph, a heading or a list line
+    if ends and (_is_enumerated(b.text) or _is_heading(b.text)):
+        return True
+    if ends and dy > 0 and b.indent > st.margin + 1.5 * b.size:
+        return True  # indented first line
+    return _is_heading(a.text) and not _is_heading(b.text)
+
+
+def _continues(a: _Line, b: _Line, full_len: float) -> bool:
+    """Does the paragraph ending a page with ``a`` go on with ``b`` on the next page?"""
+    if b.text[0].islower() and not _is_enumerated(b.text):
+        return True
+    if _ENDS_SENTENCE.search(a.text) or len(a.text) < 0.75 * full_len:
+        return False
+    return not (_is_enumerated(b.text) or _is_heading(b.text) or _is_heading(a.text))
+
+
+def _join(left: str, right: str, vocabulary: set[str]) -> str:
+    """Join two lines of one paragraph, repairing a word hyphenated across the break."""
+    m = re.search(r"([A-Za-z]+)-$", left)
+    if m and right[0].islower() and (len(left) == len(m.group(0)) or left[m.start() - 1] != " "):
+        tail = re.match(r"[a-z]+", right)
+        whole = (m.group(1) + (tail.group(0) if tail else "")).lower()
+        hyphenated = m.group(1).lower() + "-" + (tail.group(0) if tail else "")
+        if whole not in vocabulary and hyphenated in vocabulary:
+            return left + right
+        return left[:-1] + right
+    if left.endswith(("-", "/", "—")) and not left.endswith((" -", " —")):
+        return left + right  # compound, URL or dash split at the line end
+    return left + " " + right
+
+
+def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
+    """The cleaned document text and each page's (start, end) character range in it."""
+    pages = [[ln for line in p.lines if (ln := _normalise(line)) is not None] for p in raw_pages]
+    pages = _remove_furniture(pages)
+
+    all_lines = [line for lines in pages for line in lines]
+    vocabulary = set(_WORDS.findall(" ".join(line.text for line in all_lines).lower()))
+    doc_full_len = _percentile([len(x.text) for x in all_lines], 0.9) if all_lines else 80.0
+
+    # Paragraphs per page, as lists of line texts.
+    paragraphs: list[list[list[str]]] = []
+    firsts_lasts: list[tuple[_Line, _Line] | None] = []
+    for lines in pages:
+        st = _stats(lines, doc_full_len)
+        paras: list[list[str]] = []
+        for i, line in enumerate(lines):
+            if i == 0 or _breaks(lines[i - 1], line, st):
+                paras.append([line.text])
+            else:
+                paras[-1].append(line.text)
+        paragraphs.append(paras)
+        firsts_lasts.append((lines[0], lines[-1]) if lines else None)
+
+    parts: list[str] = []
+    length = 0
+    ranges: list[tuple[int, int]] = []
+    prev_last: _Line | None = None
+    open_paragraph = ""  # text of the paragraph now being written, for hyphen repair
+    for paras, fl in zip(paragraphs, firsts_lasts, strict=True):
+        if not paras or fl is None:
+            ranges.append((length, length))
+            prev_last = None  # an empty (e.g. image-only) page ends the paragraph
+            continue
+        page_start = None
+        for j, lines in enumerate(paras):
+            text = lines[0]
+            for nxt in lines[1:]:
+                text = _join(text, nxt, vocabulary)
+            if j == 0 and prev_last is not None and _continues(prev_last, fl[0], doc_full_len):
+                joined = _join(open_paragraph, text, vocabulary)
+                # _join keeps ``open_paragraph`` as a prefix unless it drops a hyphen.
+                if joined.startswith(open_paragraph):
+                    sep = joined[len(open_paragraph) : len(joined) - len(text)]
+                else:  # the hyphen ending the previous page goes
+                    parts[-1] = parts[-1][:-1]
+                    length -= 1
+                    start, end = ranges[-1]
+                    ranges[-1] = (start, min(end, length))
+                    sep = ""
+                open_paragraph = joined
+            else:
+                sep = "\n\n" if parts else ""
+                open_paragraph = text
+            parts.append(sep)
+            length += len(sep)
+            if page_start is None:
+                page_start = length
+            parts.append(text)
+            length += len(text)
+        ranges.append((page_start if page_start is not None else length, length))
+        prev_last = fl[1]
+    return "".join(parts), ranges
