@@ -170,20 +170,22 @@ def run_local_audit(
     items: list[AuditItem],
     documents_dir: Path,
     *,
-    explainer: Any,
+    load_explainer: Callable[[], Any],
     explain_options: dict[str, Any] | None = None,
     on_item: Callable[[dict[str, Any], int], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Run every item here, one after another, on one shared explainer.
 
-    Returns the audit JSON and the text of each document that loaded (for the HTML report).
-    A failing item (missing file, unreadable PDF, engine error) is recorded with its message
-    and the audit goes on. ``on_item(audit, index)`` is called after each item.
+    ``load_explainer()`` is called once, when the first document has loaded (an audit whose
+    documents are all missing never loads the model). Returns the audit JSON and the text of
+    each document that loaded (for the HTML report). A failing item (missing file, unreadable
+    PDF, engine error) is recorded with its message and the audit goes on.
+    ``on_item(audit, index)`` is called after each item.
     """
     audit = new_audit(items)
     loaded: dict[str, Any] = {}  # name -> Document, or the exception that loading raised
     try:
-        _run_items(audit, items, documents_dir, loaded, explainer, explain_options, on_item)
+        _run_items(audit, items, documents_dir, loaded, load_explainer, explain_options, on_item)
     except KeyboardInterrupt:
         audit["status"] = "interrupted"  # the caller still writes what finished
         for item in audit["items"]:
@@ -198,13 +200,13 @@ def _run_items(
     items: list[AuditItem],
     documents_dir: Path,
     loaded: dict[str, Any],
-    explainer: Any,
+    load_explainer: Callable[[], Any],
     explain_options: dict[str, Any] | None,
     on_item: Callable[[dict[str, Any], int], None] | None,
 ) -> None:
-    from docqa.pipeline import explain_document  # the engine stack loads only when used
     from ingest import load_document
 
+    explainer = explain_document = None
     for index, item in enumerate(items):
         audit["items"][index]["status"] = "running"
         try:
@@ -218,6 +220,10 @@ def _run_items(
             document = loaded[item.document]
             if isinstance(document, Exception):
                 raise document
+            if explainer is None:
+                from docqa.pipeline import explain_document  # the engine stack, when needed
+
+                explainer = load_explainer()
             result = explain_document(
                 document,
                 item.question,

@@ -18,7 +18,7 @@ console = Console(stderr=True)
 
 
 def _explainer(model: str | None) -> Any:
-    from explain_engine import Explainer  # heavy import: only once the inputs are valid
+    from explain_engine import Explainer  # heavy import: only when a document needs it
 
     return Explainer(model=model or get_settings().model)
 
@@ -58,8 +58,6 @@ def audit(
         raise typer.BadParameter(f"{items}: {exc}", param_hint="ITEMS") from exc
     out.parent.mkdir(parents=True, exist_ok=True)
 
-    with console.status("Loading the model ..."):
-        explainer = _explainer(model)
     options = {"granularity": granularity, "mode": mode, "factor": factor, "kappa": kappa}
 
     progress = Progress(
@@ -73,11 +71,17 @@ def audit(
     with progress:
         task = progress.add_task("Auditing", total=len(parsed), failed=0)
 
+        def load() -> Any:
+            progress.update(task, description="Loading the model")
+            explainer = _explainer(model)
+            progress.update(task, description="Auditing")
+            return explainer
+
         def advance(state: dict[str, Any], index: int) -> None:
             progress.update(task, advance=1, failed=state["progress"]["failed"])
 
         result, texts = run_local_audit(
-            parsed, documents, explainer=explainer, explain_options=options, on_item=advance
+            parsed, documents, load_explainer=load, explain_options=options, on_item=advance
         )
 
     # Written even after Ctrl-C: the items that finished are kept.
