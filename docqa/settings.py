@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Tasks: a claimed row whose heartbeat is older than the lease is presumed dead (worker
+    # killed) and re-queued by the sweeper; after max_attempts claims it is marked failed.
+    task_lease_s: float = 60.0
+    sweep_interval_s: float = 30.0
+    task_max_attempts: int = 3
+    task_time_limit_s: int = 1800
+    embedded_threads: int = 1  # in-process task threads when no broker is configured
+    preload_model: bool = False  # load the model when a worker process starts, not on first task
 
     @property
     def embedded(self) -> bool:

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 if [ -x scripts/services.sh ]; then
+    # Stop PostgreSQL, Redis and the worker however the run ends (also if starting them fails).
+    trap 'docqa_services_stop' EXIT
     # shellcheck disable=SC1091
     . scripts/services.sh
 fi

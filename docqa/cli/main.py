@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from docqa.cli import audit, bench, explain, ingest
+from docqa.cli import audit, bench, explain, ingest, service
 
 app = typer.Typer(
     name="docqa",
@@ -18,6 +18,10 @@ app.command("ingest")(ingest.ingest)
 app.add_typer(bench.app, name="bench")
 
 # The service commands (serve, worker, keys, audit) are added here as they land.
+app.command("serve")(service.serve)
+app.command("worker")(service.worker)
+app.command("migrate")(service.migrate)
+app.add_typer(service.keys_app, name="keys")
 app.command("audit")(audit.audit)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,117 @@
+"""Upload documents and read them back."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
+
+from backend import queue
+from backend.api.deps import CurrentTenant, SessionDep
+from backend.crud import documents as crud
+from backend.schemas.common import Accepted, errors
+from backend.schemas.document import (
+    DocumentDetail,
+    DocumentsPublic,
+    document_detail,
+    document_public,
+)
+from docqa.settings import get_settings
+from ingest.errors import IngestError
+from ingest.filetype import detect
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+_READ_BLOCK = 1024 * 1024
+# Multipart framing around the file; a body larger than the limit plus this is refused unread.
+_MULTIPART_SLACK = 64 * 1024
+
+
+def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while block := upload.file.read(_READ_BLOCK):
+        size += len(block)
+        if size > limit:
+            raise HTTPException(413, f"file too large: the limit is {limit // (1024 * 1024)} MiB")
+        chunks.append(block)
+    return b"".join(chunks)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=Accepted,
+    responses={
+        200: {"model": Accepted, "description": "Already uploaded"},
+        **errors(400, 413, 415),
+    },
+)
+def create_document(
+    *,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    tenant: CurrentTenant,
+    file: Annotated[UploadFile, File(description="A PDF, .txt or .md file")],
+) -> Accepted:
+    """Upload a document; ingestion is queued. The same bytes again return the same id."""
+    limit = get_settings().max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + _MULTIPART_SLACK:
+        raise HTTPException(413, f"file too large: the limit is {limit // (1024 * 1024)} MiB")
+    filename = (file.filename or "").strip()
+    if not filename:
+        raise HTTPException(400, "the uploaded file has no name")
+    data = _read_limited(file, limit)
+    if not data:
+        raise HTTPException(400, f"{filename} is empty")
+    try:
+        detect(data, filename)
+    except IngestError as exc:
+        raise HTTPException(exc.http_status, str(exc)) from exc
+    doc, created = crud.create_document(
+        session,
+        tenant=tenant,
+        filename=filename[:255],
+        content_type=file.content_type,
+        data=data,
+    )
+    if created:
+        try:
+            queue.enqueue("ingest", doc.id)
+        except Exception:
+            # The row is committed; the sweeper sends it once the broker is back.
+            log.warning("enqueue failed", extra={"document_id": str(doc.id)}, exc_info=True)
+            crud.mark_not_sent(session, document_id=doc.id)
+        log.info("document accepted", extra={"document_id": str(doc.id), "bytes": len(data)})
+    else:
+        response.status_code = 200
+    return Accepted(id=str(doc.id), status=doc.status)
+
+
+@router.get("", response_model=DocumentsPublic, responses=errors())
+def read_documents(
+    *,
+    session: SessionDep,
+    tenant: CurrentTenant,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DocumentsPublic:
+    rows, count = crud.list_documents(session, tenant=tenant, offset=offset, limit=limit)
+    return DocumentsPublic(data=[document_public(r) for r in rows], count=count)
+
+
+@router.get("/{document_id}", response_model=DocumentDetail, responses=errors(404))
+def read_document(
+    *, session: SessionDep, tenant: CurrentTenant, document_id: uuid.UUID
+) -> DocumentDetail:
+    """A document with its status, and its text and pages once ingested."""
+    doc = crud.get_document(session, tenant=tenant, document_id=document_id)
+    if doc is None:
+        raise HTTPException(404, "document not found")
+    return document_detail(doc, chunks=crud.count_chunks(session, document_id=doc.id))

@@ -1,0 +1,118 @@
+"""Ask questions about a document and read the answers with their evidence."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from backend import queue
+from backend.api.deps import CurrentTenant, SessionDep
+from backend.crud import documents as documents_crud
+from backend.crud import questions as crud
+from backend.models import Status
+from backend.schemas.common import Accepted, errors
+from backend.schemas.question import (
+    QuestionCreate,
+    QuestionPublic,
+    QuestionsPublic,
+    question_public,
+)
+from docqa.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["questions"])
+
+
+@router.post(
+    "/v1/documents/{document_id}/questions",
+    status_code=202,
+    response_model=Accepted,
+    responses={200: {"model": Accepted, "description": "Already asked"}, **errors(400, 404)},
+)
+def create_question(
+    *,
+    response: Response,
+    session: SessionDep,
+    tenant: CurrentTenant,
+    document_id: uuid.UUID,
+    body: QuestionCreate,
+) -> Accepted:
+    """Queue answering and explaining a question; an identical earlier one is reused."""
+    doc = documents_crud.get_document(session, tenant=tenant, document_id=document_id)
+    if doc is None:
+        raise HTTPException(404, "document not found")
+    if doc.status == Status.failed:
+        raise HTTPException(422, f"the document could not be ingested: {doc.error}")
+    settings = get_settings()
+    method = {
+        "granularity": body.granularity,
+        "mode": body.mode,
+        "factor": body.factor,
+        "kappa": body.kappa,
+        "model": settings.model or "bundled",
+        "answer": body.answer,
+    }
+    row, created = crud.create_question(
+        session,
+        tenant=tenant,
+        document=doc,
+        question=body.question,
+        answer=body.answer,
+        settings=method,
+    )
+    if created:
+        try:
+            queue.enqueue("explain", row.id)
+        except Exception:
+            log.warning("enqueue failed", extra={"question_id": str(row.id)}, exc_info=True)
+            crud.mark_not_sent(session, question_id=row.id)
+        log.info("question accepted", extra={"question_id": str(row.id)})
+    else:
+        response.status_code = 200
+    return Accepted(id=str(row.id), status=row.status)
+
+
+@router.get(
+    "/v1/documents/{document_id}/questions", response_model=QuestionsPublic, responses=errors(404)
+)
+def read_document_questions(
+    *,
+    session: SessionDep,
+    tenant: CurrentTenant,
+    document_id: uuid.UUID,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> QuestionsPublic:
+    if documents_crud.get_document(session, tenant=tenant, document_id=document_id) is None:
+        raise HTTPException(404, "document not found")
+    rows, count = crud.list_questions(
+        session, tenant=tenant, document_id=document_id, offset=offset, limit=limit
+    )
+    return QuestionsPublic(data=[question_public(r) for r in rows], count=count)
+
+
+@router.get("/v1/questions", response_model=QuestionsPublic, responses=errors())
+def read_questions(
+    *,
+    session: SessionDep,
+    tenant: CurrentTenant,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> QuestionsPublic:
+    rows, count = crud.list_questions(session, tenant=tenant, offset=offset, limit=limit)
+    return QuestionsPublic(data=[question_public(r) for r in rows], count=count)
+
+
+@router.get("/v1/questions/{question_id}", response_model=QuestionPublic, responses=errors(404))
+def read_question(
+    *, session: SessionDep, tenant: CurrentTenant, question_id: uuid.UUID
+) -> QuestionPublic:
+    """Status; once done, the answer, scored units and evidence (`docqa explain --json`)."""
+    row = crud.get_question(session, tenant=tenant, question_id=question_id)
+    if row is None:
+        raise HTTPException(404, "question not found")
+    return question_public(row)

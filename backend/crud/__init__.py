@@ -1,0 +1,1 @@
+"""Database writes and lookups, as small functions with keyword-only arguments."""

@@ -1,0 +1,26 @@
+"""Every kind of background job: its Celery name, queue and plain function.
+
+``backend.tasks`` turns each into a Celery task; the embedded runner calls ``run`` directly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.jobs import explain_question, ingest_document
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # dotted Celery task name
+    queue: str
+    run: Callable[[uuid.UUID], object]
+
+
+JOBS: dict[str, Job] = {
+    "ingest": Job("docqa.ingest.document", "ingest", ingest_document.run),
+    "explain": Job("docqa.explain.question", "explain", explain_question.run),
+}
+QUEUES = sorted({job.queue for job in JOBS.values()})
