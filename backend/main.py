@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import logs, queue
 from backend.api import errors
-from backend.api.routes import documents, health, questions
+from backend.api.routes import audits, documents, health, questions
 from docqa.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(documents.router)
     app.include_router(questions.router)
+    app.include_router(audits.router)
     _mount_web(app)
     return app
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backend.jobs import explain_question, ingest_document
+from backend.jobs import audit_item, explain_question, ingest_document
 
 
 @dataclass(frozen=True)
@@ -22,5 +22,6 @@ class Job:
 JOBS: dict[str, Job] = {
     "ingest": Job("docqa.ingest.document", "ingest", ingest_document.run),
     "explain": Job("docqa.explain.question", "explain", explain_question.run),
+    "audit_item": Job("docqa.explain.audit_item", "explain", audit_item.run),
 }
 QUEUES = sorted({job.queue for job in JOBS.values()})

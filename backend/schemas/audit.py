@@ -1,0 +1,93 @@
+"""Batch audits: items in, progress and per-item results out (the `docqa audit` JSON shape)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.schemas.common import Status, UtcDatetime
+from backend.schemas.question import Granularity
+from docqa.audit import MAX_ITEMS
+
+
+class AuditItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document: str = Field(
+        min_length=1, max_length=255, description="A document id, or an uploaded file's name"
+    )
+    question: str = Field(min_length=1, max_length=2000)
+    answer: str | None = Field(
+        default=None, max_length=4000, description="The answer to check; empty: the model answers"
+    )
+
+    @field_validator("document", "question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _blank_answer_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class AuditCreate(BaseModel):
+    """JSON body of POST /v1/audits (a CSV upload carries the same items as a file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[AuditItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
+    name: str | None = Field(default=None, max_length=255)
+    granularity: Granularity = "paragraph"
+    mode: Literal["log_additive", "multiplicative"] | None = None
+    factor: float | None = Field(default=None, ge=0, le=1000)
+    kappa: float | None = Field(default=None, ge=0, le=1)
+
+
+class Progress(BaseModel):
+    total: int
+    done: int
+    failed: int
+
+
+class AuditItemPublic(BaseModel):
+    index: int
+    document: str  # as given in the request
+    document_id: str | None = None
+    question: str
+    answer: str | None = None  # the answer under audit; None: the model answered
+    status: Status
+    error: str | None = None
+    question_id: str | None = None
+    finished_at: UtcDatetime | None = None
+    # The `docqa explain --json` object once done.
+    result: dict[str, Any] | None = None
+
+
+class AuditSummary(BaseModel):
+    id: str
+    name: str | None = None
+    status: Status
+    progress: Progress
+    created_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
+
+
+class AuditPublic(AuditSummary):
+    """Progress, settings for reproduction, and the items with their results so far."""
+
+    model: str | None = None
+    method: dict[str, Any] | None = None
+    code_version: dict[str, str | None] | None = None
+    settings: dict[str, Any] = {}
+    items: list[AuditItemPublic]
+
+
+class AuditsPublic(BaseModel):
+    data: list[AuditSummary]
+    count: int
