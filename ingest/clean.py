@@ -37,6 +37,11 @@ _PAGE_NUMBER = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Page numbers written with digits, safe to drop mid-page when set apart (roman ones are not:
+# "II" alone may be an article number).
+_NUMBER_ONLY = re.compile(
+    r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
+)
 # The start of a numbered clause or list item: "2.", "2.1", "(a)", "iv)", "Section 4", ...
 _ENUMERATOR = re.compile(
     r"""^(?:
@@ -91,32 +96,69 @@ def _edge_indices(lines: list[_Line]) -> set[int]:
     return idx
 
 
+def _line_gap(lines: list[_Line]) -> float | None:
+    """The page's usual baseline-to-baseline distance, None when it cannot be told."""
+    gaps = [
+        a.y - b.y
+        for a, b in zip(lines, lines[1:], strict=False)
+        if 0.3 * a.size < a.y - b.y < 3 * a.size
+    ]
+    return statistics.median(gaps) if len(gaps) >= 2 else None
+
+
+def _small_blocks(lines: list[_Line]) -> set[int]:
+    """Lines in blocks of at most 3 lines set apart by blank space above and below.
+
+    Documents re-typeset from EDGAR text carry the original page numbers and running headers
+    in the middle of a PDF page, set apart like this.
+    """
+    gap = _line_gap(lines)
+    if gap is None:
+        return set()
+    out: set[int] = set()
+    block = [0] if lines else []
+    for i in range(1, len(lines) + 1):
+        if i == len(lines) or not (0 < lines[i - 1].y - lines[i].y <= 1.45 * gap + 0.5):
+            if len(block) <= 3:
+                out.update(block)
+            block = []
+        if i < len(lines):
+            block.append(i)
+    return out
+
+
 def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
-    edge_keys: Counter[str] = Counter()
     edges = [_edge_indices(lines) for lines in pages]
-    for lines, idx in zip(pages, edges, strict=True):
-        edge_keys.update({_key(lines[i].text) for i in idx})
+    blocks = [_small_blocks(lines) for lines in pages]
+    edge_keys: Counter[str] = Counter()
+    block_keys: Counter[str] = Counter()
+    for lines, edge, block in zip(pages, edges, blocks, strict=True):
+        edge_keys.update({_key(lines[i].text) for i in edge})
+        block_keys.update({_key(lines[i].text) for i in block | edge})
     n_text_pages = sum(1 for p in pages if p)
-    min_count = max(2, math.ceil(0.2 * n_text_pages))
-    repeated = {
-        k
-        for k, c in edge_keys.items()
-        if c >= min_count and sum(ch.isalpha() for ch in k) >= 3
+
+    def wordy(key: str) -> bool:
+        return sum(ch.isalpha() for ch in key) >= 3
+
+    # Mid-page lines need more evidence than edge lines: signature blocks repeat too.
+    edge_min = max(2, math.ceil(0.2 * n_text_pages))
+    block_min = max(3, math.ceil(0.3 * n_text_pages))
+    # Document ids such as "9012190/26" in a footer have no letters but are long.
+    repeated_edge = {
+        k for k, c in edge_keys.items() if c >= edge_min and (wordy(k) or len(k) >= 3 and "#" in k)
     }
+    repeated_block = {k for k, c in block_keys.items() if c >= block_min and wordy(k)}
+
     out: list[list[_Line]] = []
-    for lines, idx in zip(pages, edges, strict=True):
-        number_idx = set(range(min(2, len(lines)))) | set(range(max(len(lines) - 2, 0), len(lines)))
-        keep = [
-            line
-            for i, line in enumerate(lines)
-            if not (
-                i in idx
-                and (
-                    _key(line.text) in repeated
-                    or (i in number_idx or i in idx) and _PAGE_NUMBER.match(line.text)
-                )
-            )
-        ]
+    for lines, edge, block in zip(pages, edges, blocks, strict=True):
+        keep = []
+        for i, line in enumerate(lines):
+            key = _key(line.text)
+            if i in edge and (key in repeated_edge or _PAGE_NUMBER.match(line.text)):
+                continue
+            if i in block and (key in repeated_block or _NUMBER_ONLY.match(line.text)):
+                continue
+            keep.append(line)
         out.append(keep)
     return out
 
@@ -137,12 +179,7 @@ def _stats(lines: list[_Line], doc_full_len: float) -> _PageStats:
     lengths = [len(line.text) for line in lines]
     full_len = _percentile(lengths, 0.9) if len(lines) >= 8 else doc_full_len
     full_len = max(full_len, doc_full_len * 0.6)
-    gaps = [
-        a.y - b.y
-        for a, b in zip(lines, lines[1:], strict=False)
-        if 0.3 * a.size < a.y - b.y < 3 * a.size
-    ]
-    gap = statistics.median(gaps) if len(gaps) >= 2 else None
+    gap = _line_gap(lines)
     margins = Counter(round(line.indent) for line in lines)
     margin = min(m for m, c in margins.items() if c == max(margins.values())) if lines else 0.0
     return _PageStats(full_len, gap, margin)
@@ -228,10 +265,11 @@ def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
     ranges: list[tuple[int, int]] = []
     prev_last: _Line | None = None
     open_paragraph = ""  # text of the paragraph now being written, for hyphen repair
-    for paras, fl in zip(paragraphs, firsts_lasts, strict=True):
+    for paras, fl, raw in zip(paragraphs, firsts_lasts, raw_pages, strict=True):
         if not paras or fl is None:
             ranges.append((length, length))
-            prev_last = None  # an empty (e.g. image-only) page ends the paragraph
+            if raw.has_images:
+                prev_last = None  # an image-only page ends the paragraph; a blank one doesn't
             continue
         page_start = None
         for j, lines in enumerate(paras):
