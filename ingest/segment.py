@@ -14,10 +14,33 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 Span = tuple[int, int]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before whitespace
-# and an upper-case letter, digit, quote or bracket. Abbreviations such as "e.g." followed by a
-# lower-case word therefore stay inside the sentence.
-_SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]?\s+(?=["'(\[]?[A-Z0-9])""")
+# A sentence may end at . ! ? (optionally followed by a closing quote/bracket) before whitespace
+# and an upper-case letter, digit, quote or bracket; a lower-case word after "e.g." therefore
+# never starts a sentence. Candidates are then vetted by _ends_sentence.
+_SENTENCE_END = re.compile(r"""(?<=[.!?])(["'”’)\]]?)\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# What a sentence cannot consist of alone: a clause number or list marker ("2.", "2.1.",
+# "(a)", "iv.", "Section 4.").
+_ENUMERATOR_ONLY = re.compile(
+    r"""^(?:\(?\d{1,3}(?:\.\d{1,3})*\.?\)?|\(?[a-zA-Z]\)|[a-zA-Z]\.|\(?[ivxlcdmIVXLCDM]{1,6}\)
+        |[IVXLCDMivxlcdm]{1,6}\.|(?:section|article|clause|schedule|exhibit)\s+[\dA-Z.]+)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Abbreviations after which a sentence never ends ("No. 5", "Sec. 2", "Mr. Lee", "e.g. Section").
+_ABBREVIATIONS = frozenset(
+    """no nos sec secs art arts para paras cl clause sch mr mrs ms messrs dr prof st vs v cf
+    e.g i.e fig ex exh approx dept ref vol ch p pp jan feb mar apr jun jul aug sep sept oct
+    nov dec u.s u.k u.s.a n.a jr sr attn viz""".split()
+)
+# Company suffixes end a sentence only when a typical sentence opener follows
+# ("... by ABC Inc. The parties agree" vs "ABC Inc. Board").
+_COMPANY_SUFFIXES = frozenset(
+    "inc ltd co corp llc l.l.c plc lp l.p llp s.a n.v b.v pty bros".split()
+)
+_OPENERS = frozenset(
+    """the this that these those each such in if any all notwithstanding whereas now it its
+    he she they we you our a an upon for on as after before during unless except subject
+    pursuant there nothing either neither both when where no however accordingly""".split()
+)
 _WORD = re.compile(r"\S+")
 
 
@@ -43,13 +66,37 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+def _ends_sentence(text: str, start: int, stop: int, nxt: int) -> bool:
+    """Is the candidate boundary ``text[stop:nxt]`` a real end of the sentence opened at start?"""
+    before = text[start:stop].rstrip("\"'”’)] \t\n")
+    if _ENUMERATOR_ONLY.match(before):
+        return False  # "2." of "2. Start Date and Term." is the clause number, not a sentence
+    last = before.rsplit(maxsplit=1)[-1].lstrip("(\"'“‘[").lower() if before else ""
+    if not last.endswith("."):
+        return True  # ! or ?
+    word = last[:-1]
+    if word in _ABBREVIATIONS:
+        return False
+    if word in _COMPANY_SUFFIXES:
+        following = re.match(r"[\"'“‘(\[]?([A-Za-z]+)", text[nxt : nxt + 40])
+        return bool(following) and following.group(1).lower() in _OPENERS
+    return True
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentences of ``text[start:end]``; paragraph breaks always end a sentence."""
+    """Sentences of ``text[start:end]``; paragraph breaks always end a sentence.
+
+    A clause number stays with its clause ("2. Start Date and Term." is one sentence) and
+    abbreviations such as "No.", "Sec.", "e.g." or "Inc." do not end a sentence.
+    """
     spans: list[Span] = []
     for p_start, p_end in paragraph_spans(text, start, end):
         pos = p_start
         for m in _SENTENCE_END.finditer(text, p_start, p_end):
-            if (s := _strip(text, pos, m.start())) is not None:
+            stop = m.start() + len(m.group(1))  # keep a closing quote or bracket
+            if not _ends_sentence(text, pos, stop, m.end()):
+                continue
+            if (s := _strip(text, pos, stop)) is not None:
                 spans.append(s)
             pos = m.end()
         if (s := _strip(text, pos, p_end)) is not None:
