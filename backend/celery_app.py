@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from backend.jobs.registry import JOBS
 from docqa.settings import get_settings
 
 settings = get_settings()
@@ -16,11 +17,7 @@ celery_app.conf.update(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
-    task_routes={
-        "docqa.ingest.*": {"queue": "ingest"},
-        "docqa.explain.*": {"queue": "explain"},
-    },
-    task_default_queue="default",
+    task_routes={job.name: {"queue": job.queue} for job in JOBS.values()},
     # One explanation at a time per process: a long task must not hold others hostage.
     worker_prefetch_multiplier=1,
     task_soft_time_limit=settings.task_time_limit_s,

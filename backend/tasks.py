@@ -63,7 +63,7 @@ TASKS: dict[str, Task] = {kind: _make_task(kind, job) for kind, job in JOBS.item
 
 
 def enqueue(kind: str, row_id: uuid.UUID) -> None:
-    TASKS[kind].apply_async(args=[str(row_id)])
+    TASKS[kind].apply_async(args=[str(row_id)], queue=JOBS[kind].queue)
 
 
 @signals.setup_logging.connect

@@ -1,0 +1,66 @@
+"""Helpers that create tenants and drive the API the way a client does."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from backend.crud import tenants
+from backend.db import session_scope
+
+REPO = Path(__file__).resolve().parents[2]
+CONTRACT_TXT = REPO / "examples" / "employment_contract.txt"
+
+
+def make_key(name: str | None = None) -> str:
+    """A new tenant with one API key; returns the key."""
+    with session_scope() as session:
+        tenant = tenants.get_or_create_tenant(session, name=name or f"t-{uuid.uuid4().hex[:8]}")
+        return tenants.create_api_key(session, tenant=tenant)
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def contract_pdf(tmp_dir: Path) -> Path:
+    """examples/employment_contract.pdf when present, else the same text set as a real PDF."""
+    committed = REPO / "examples" / "employment_contract.pdf"
+    if committed.is_file():
+        return committed
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for paragraph in CONTRACT_TXT.read_text().split("\n\n"):
+        pdf.multi_cell(0, 6, paragraph.strip().replace("\u2019", "'"))
+        pdf.ln(4)
+    out = tmp_dir / "employment_contract.pdf"
+    pdf.output(str(out))
+    return out
+
+
+def upload(client: TestClient, key: str, data: bytes, filename: str) -> Any:
+    return client.post("/v1/documents", files={"file": (filename, data)}, headers=auth(key))
+
+
+def wait_until_final(
+    client: TestClient, key: str, url: str, *, timeout_s: float = 60.0
+) -> dict[str, Any]:
+    """Poll ``url`` until its status is done or failed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = client.get(url, headers=auth(key))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body["status"] in ("done", "failed"):
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} still {body['status']} after {timeout_s} s")
+        time.sleep(0.2)
