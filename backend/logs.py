@@ -18,6 +18,21 @@ task_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("task_id", 
 # LogRecord attributes that are not user-supplied `extra=` fields.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_ids(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    # Stamp the ids when the record is created: handlers may format it later, elsewhere.
+    record = _base_factory(*args, **kwargs)
+    if (rid := request_id.get()) is not None:
+        record.request_id = rid
+    if (tid := task_id.get()) is not None:
+        record.task_id = tid
+    return record
+
+
+logging.setLogRecordFactory(_record_with_ids)
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -27,10 +42,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        if (rid := request_id.get()) is not None:
-            entry["request_id"] = rid
-        if (tid := task_id.get()) is not None:
-            entry["task_id"] = tid
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value

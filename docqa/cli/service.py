@@ -67,7 +67,8 @@ def serve(
                 console.print(
                     f"[bold]API key for tenant 'default':[/bold] {token}\n"
                     "Keep it: it is stored only as a hash. More keys: "
-                    "docqa keys create --tenant NAME"
+                    "docqa keys create --tenant NAME",
+                    soft_wrap=True,
                 )
     host = host or settings.host
     port = port or settings.port
