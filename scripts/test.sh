@@ -9,5 +9,8 @@ if [ -x scripts/services.sh ]; then
     # shellcheck disable=SC1091
     . scripts/services.sh
 fi
+# Headless Chromium for the browser tests in tests/web.
+# shellcheck disable=SC1091
+. scripts/browser.sh
 mkdir -p artifacts
 python -m pytest "$@"

@@ -1,0 +1,111 @@
+"""The web page in a real browser: upload, ask, see the evidence highlighted; escaping."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import ARTIFACTS, REPO, make_pdf
+
+CONTRACT_PDF = REPO / "examples" / "employment_contract.pdf"
+CONTRACT_TXT = REPO / "examples" / "employment_contract.txt"
+
+
+def _open(page, server, key: str | None = None) -> None:
+    page.goto(server.url + "/")
+    page.fill("#api-key", key or server.key)
+    page.click("#save-key")
+
+
+def _upload(page, path_or_file) -> None:
+    page.set_input_files("#file-input", path_or_file)
+    page.click("#upload-button")
+    # Ingestion finished when the page count shows. (Locator waits, not wait_for_function:
+    # the page's CSP forbids the eval that a string predicate needs.)
+    expect(page.locator("#doc-status")).to_contain_text("page(s)", timeout=60_000)
+
+
+def _contract_pdf(tmp_path):
+    if CONTRACT_PDF.is_file():
+        return CONTRACT_PDF
+    paragraphs = CONTRACT_TXT.read_text().split("\n\n")
+    return make_pdf(tmp_path / "employment_contract.pdf", [p.strip() for p in paragraphs])
+
+
+HOSTILE = [
+    "SUPPLY AGREEMENT",
+    '1. Notes. <script>window.__xss = 1</script> and <img src=x onerror="window.__xss=2"> '
+    'are text in this contract, as is <b>bold</b> & "quoted".',
+    "2. Price. The Buyer pays 10 EUR per unit.",
+]
+
+
+def test_document_text_and_names_are_shown_escaped(page, live_server, tmp_path):
+    pdf = make_pdf(tmp_path / "hostile.pdf", HOSTILE)
+    name = "<img src=x onerror=window.__xss=3>.pdf"
+    _open(page, live_server)
+    _upload(page, {"name": name, "mimeType": "application/pdf", "buffer": pdf.read_bytes()})
+    text = page.text_content("#pages")
+    assert "<script>window.__xss = 1</script>" in text
+    assert '<img src=x onerror="window.__xss=2">' in text
+    assert "<b>bold</b>" in text
+    assert page.text_content("#doc-title") == name
+    # Nothing from the document became an element, and nothing ran.
+    assert page.locator("#pages script, #pages img, #pages b").count() == 0
+    assert page.locator("#doc-title *, #documents-list img").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert page.js_errors == []
+
+
+def test_audits_are_listed_with_their_progress_and_reports(page, live_server):
+    response = httpx.post(
+        live_server.url + "/v1/audits",
+        json={"items": [{"document": "missing.pdf", "question": "Who pays?"}], "name": "q3"},
+        headers={"Authorization": f"Bearer {live_server.key}"},
+    )
+    assert response.status_code == 202
+    _open(page, live_server)
+    item = page.locator("#audits-list li").first
+    item.wait_for()
+    assert "q3" in item.text_content() and "0 done, 1 failed of 1" in item.text_content()
+    with page.expect_download() as download:
+        item.get_by_text("CSV report").click()
+    report = download.value.path().read_text()
+    assert report.splitlines()[1].startswith("0,missing.pdf,Who pays?")
+    # Another tenant's key sees none of it.
+    _open(page, live_server, live_server.other_key)
+    page.wait_for_timeout(500)
+    assert page.locator("#audits-list li").count() == 0
+
+
+@pytest.mark.slow
+def test_question_highlights_the_pay_clause(page, live_server_model, tmp_path):
+    server = live_server_model
+    _open(page, server)
+    _upload(page, _contract_pdf(tmp_path))
+    assert "28.50 GBP per hour" in page.text_content("#pages")
+
+    page.fill("#question-input", "What is the pay per hour?")
+    page.fill("#answer-input", "28.50 GBP per hour")
+    page.click("#ask-button")
+    page.wait_for_selector('#pages mark[data-rank="1"]', timeout=240_000)
+
+    top = " ".join(page.locator('#pages mark[data-rank="1"]').all_text_contents())
+    assert "5. Pay. The Employee is paid 28.50 GBP per hour worked." in top
+    scores = [
+        float(s)
+        for s in page.eval_on_selector_all(
+            "#pages mark", "marks => marks.map(m => m.dataset.score)"
+        )
+    ]
+    top_score = float(page.get_attribute('#pages mark[data-rank="1"]', "data-score"))
+    assert top_score == max(scores)
+    assert page.text_content("#answer") == "28.50 GBP per hour"
+    assert "supported" in page.text_content("#supported")
+    assert "28.50 GBP" in page.text_content("#evidence-list li")
+    # The question is listed among past questions.
+    assert "What is the pay per hour?" in page.text_content("#questions-list")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web_evidence_highlight.png"), full_page=True)
+    assert page.js_errors == []
