@@ -28,7 +28,9 @@ def get_explainer() -> tuple[Explainer, float]:
 
         t0 = time.perf_counter()
         settings = get_settings()
-        _explainer = Explainer(model=settings.model)
+        _explainer = Explainer(
+            model=settings.model, device=settings.device, cache_dir=settings.model_cache_dir
+        )
         seconds = time.perf_counter() - t0
         log.info("model loaded", extra={"model": settings.model or "bundled", "seconds": seconds})
         return _explainer, seconds

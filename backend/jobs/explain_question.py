@@ -23,6 +23,7 @@ from backend.models import (
     Status,
     utcnow,
 )
+from docqa.settings import get_settings
 from ingest.document import Chunk as IngestChunk
 from ingest.document import Document as IngestDocument
 from ingest.document import Page
@@ -176,12 +177,19 @@ def run(question_id: uuid.UUID) -> str | None:
     except TRANSIENT_ERRORS:
         claims.release(Question, question_id, token)
         raise
-    except (ValueError, LookupError) as exc:
-        # The engine rejects what it cannot explain (e.g. a question too long for the model).
-        log.info("explanation refused", extra={"question_id": str(question_id)})
-        claims.fail(Question, question_id, token, code="invalid_request", message=str(exc))
-        return Status.failed
     except Exception as exc:
+        # The engine's typed errors (explain_engine.ExplainError: a question too long for the
+        # model, a model that cannot load) carry a code; anything else is a bug.
+        code = getattr(exc, "code", None)
+        if type(exc).__name__ == "SoftTimeLimitExceeded":  # Celery's per-task time limit
+            limit = get_settings().task_time_limit_s
+            message = f"the explanation took longer than the {limit} s time limit"
+            claims.fail(Question, question_id, token, code="timeout", message=message)
+            return Status.failed
+        if isinstance(code, str) and getattr(exc, "http_status", 500) < 500:
+            log.info("explanation refused", extra={"question_id": str(question_id), "code": code})
+            claims.fail(Question, question_id, token, code=code, message=str(exc))
+            return Status.failed
         log.exception("explanation crashed", extra={"question_id": str(question_id)})
         claims.fail(
             Question, question_id, token, code="internal_error", message=f"internal error: {exc}"
