@@ -157,3 +157,23 @@ def test_audit_explains_items_and_reports_the_evidence(client, embedded_model, t
     )
     assert [r["status"] for r in rows] == ["done", "failed", "done"]
     assert "28.50 GBP" in rows[0]["evidence_1_text"] and rows[0]["evidence_1_page"] == "1"
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_audit_items_run_on_the_celery_worker(services_client):
+    """PostgreSQL + Redis + the `docqa worker` process: items fan out as one task each; two
+    identical items share one question, and both are saved with its result."""
+    client = services_client
+    key = make_key()
+    doc = upload(client, key, CONTRACT_TXT.read_bytes(), "contract.txt").json()
+    wait_until_final(client, key, f"/v1/documents/{doc['id']}", timeout_s=120)
+    item = {"document": doc["id"], "question": "What is the pay per hour?", "answer": "28.50 GBP"}
+    response = _post_json(client, key, [item, item, {"document": "nope", "question": "q"}])
+    assert response.status_code == 202, response.text
+    audit = wait_until_final(client, key, f"/v1/audits/{response.json()['id']}", timeout_s=420)
+    assert audit["progress"] == {"total": 3, "done": 2, "failed": 1}
+    first, second, _ = audit["items"]
+    assert first["question_id"] == second["question_id"] is not None
+    assert first["result"] == second["result"]
+    assert "28.50 GBP" in first["result"]["evidence"][0]["text"]
