@@ -6,7 +6,7 @@ import json
 import logging
 
 import pytest
-from backend_factories import auth, make_key, upload, wait_until_final
+from backend_factories import make_key, upload, wait_until_final
 from fastapi.testclient import TestClient
 
 from backend.logs import JsonFormatter
