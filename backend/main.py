@@ -31,8 +31,9 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     log.info("api started", extra={"embedded": settings.embedded})
     yield
     if settings.embedded:
-        # Work left running is picked up by the start-up sweep of the next process.
-        queue.reset_embedded_runner(wait=False)
+        # Queued work is dropped here and picked up by the next start-up sweep; the job in
+        # flight is allowed to finish so it does not write into a closing process.
+        queue.reset_embedded_runner(wait=True)
 
 
 def create_app() -> FastAPI:
