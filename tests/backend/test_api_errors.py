@@ -131,3 +131,28 @@ def test_openapi_documents_json_errors(client: TestClient) -> None:
     assert set(post["responses"]) >= {"200", "202", "400", "401", "413", "415", "422"}
     ref = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/ErrorResponse")
+
+
+def test_readyz_reports_what_is_unreachable(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.main import create_app
+    from docqa.settings import get_settings
+
+    # Nothing listens on port 9 of loopback (discard service, never run here).
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as c:
+            assert c.get("/healthz").status_code == 200
+            r = c.get("/readyz")
+            assert r.status_code == 503
+            body = r.json()
+            assert body["status"] == "unavailable"
+            assert body["database"].startswith("unreachable")
+            assert body["broker"].startswith("unreachable")
+            # Authenticated routes need the database: a clean 503, not a traceback.
+            r = c.get("/v1/documents", headers=auth("dq_some-key"))
+            assert r.status_code == 503
+            assert r.json() == {"detail": "the database is unavailable; try again shortly"}
+    finally:
+        get_settings.cache_clear()

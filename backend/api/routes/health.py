@@ -49,8 +49,8 @@ def _check_broker() -> str:
     from backend.celery_app import celery_app
 
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        with celery_app.connection_for_write(get_settings().celery_broker_url) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
         return "ok"
     except Exception as exc:
         log.warning("broker not reachable", exc_info=True)
