@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -103,28 +102,37 @@ def _line_gap(lines: list[_Line]) -> float | None:
         for a, b in zip(lines, lines[1:], strict=False)
         if 0.3 * a.size < a.y - b.y < 3 * a.size
     ]
-    return statistics.median(gaps) if len(gaps) >= 2 else None
+    # The lower quartile, not the median: on a page of short paragraphs the gaps between
+    # paragraphs can outnumber those between lines.
+    return _percentile(gaps, 0.25) if len(gaps) >= 2 else None
 
 
-def _small_blocks(lines: list[_Line]) -> set[int]:
-    """Lines in blocks of at most 3 lines set apart by blank space above and below.
+def _small_blocks(lines: list[_Line]) -> tuple[set[int], set[int]]:
+    """Lines set apart by blank space in blocks of at most 3 lines, and among them those next
+    to such a block that is a bare page number.
 
     Documents re-typeset from EDGAR text carry the original page numbers and running headers
-    in the middle of a PDF page, set apart like this.
+    in the middle of a PDF page, set apart like this; a repeated line counts as a running
+    header only beside a page number, since signature blocks repeat too.
     """
     gap = _line_gap(lines)
     if gap is None:
-        return set()
-    out: set[int] = set()
-    block = [0] if lines else []
-    for i in range(1, len(lines) + 1):
-        if i == len(lines) or not (0 < lines[i - 1].y - lines[i].y <= 1.45 * gap + 0.5):
-            if len(block) <= 3:
-                out.update(block)
-            block = []
-        if i < len(lines):
-            block.append(i)
-    return out
+        return set(), set()
+    blocks: list[list[int]] = []
+    for i in range(len(lines)):
+        if i == 0 or not (0 < lines[i - 1].y - lines[i].y <= 1.45 * gap + 0.5):
+            blocks.append([])
+        blocks[-1].append(i)
+    small: set[int] = set()
+    near_number: set[int] = set()
+    is_number = [any(_NUMBER_ONLY.match(lines[i].text) for i in b) for b in blocks]
+    for j, block in enumerate(blocks):
+        if len(block) > 3:
+            continue
+        small.update(block)
+        if any(is_number[k] for k in (j - 1, j, j + 1) if 0 <= k < len(blocks)):
+            near_number.update(block)
+    return small, near_number
 
 
 def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
@@ -132,9 +140,9 @@ def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
     blocks = [_small_blocks(lines) for lines in pages]
     edge_keys: Counter[str] = Counter()
     block_keys: Counter[str] = Counter()
-    for lines, edge, block in zip(pages, edges, blocks, strict=True):
+    for lines, edge, (_, near) in zip(pages, edges, blocks, strict=True):
         edge_keys.update({_key(lines[i].text) for i in edge})
-        block_keys.update({_key(lines[i].text) for i in block | edge})
+        block_keys.update({_key(lines[i].text) for i in near})
     n_text_pages = sum(1 for p in pages if p)
 
     def wordy(key: str) -> bool:
@@ -150,13 +158,15 @@ def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
     repeated_block = {k for k, c in block_keys.items() if c >= block_min and wordy(k)}
 
     out: list[list[_Line]] = []
-    for lines, edge, block in zip(pages, edges, blocks, strict=True):
+    for lines, edge, (small, near) in zip(pages, edges, blocks, strict=True):
         keep = []
         for i, line in enumerate(lines):
             key = _key(line.text)
             if i in edge and (key in repeated_edge or _PAGE_NUMBER.match(line.text)):
                 continue
-            if i in block and (key in repeated_block or _NUMBER_ONLY.match(line.text)):
+            if i in small and _NUMBER_ONLY.match(line.text):
+                continue
+            if i in near and key in repeated_block:
                 continue
             keep.append(line)
         out.append(keep)
