@@ -169,6 +169,10 @@ def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
             if i in near and key in repeated_block:
                 continue
             keep.append(line)
+        if not keep:
+            # Furniture frames content; a page that would be all furniture is content that
+            # happens to repeat (short pages of a list), so only its page numbers go.
+            keep = [line for line in lines if not _PAGE_NUMBER.match(line.text)]
         out.append(keep)
     return out
 
@@ -235,7 +239,7 @@ def _continues(a: _Line, b: _Line, full_len: float) -> bool:
 def _join(left: str, right: str, vocabulary: set[str]) -> str:
     """Join two lines of one paragraph, repairing a word hyphenated across the break."""
     m = re.search(r"([A-Za-z]+)-$", left)
-    if m and right[0].islower() and (len(left) == len(m.group(0)) or left[m.start() - 1] != " "):
+    if m and right[0].islower():
         tail = re.match(r"[a-z]+", right)
         whole = (m.group(1) + (tail.group(0) if tail else "")).lower()
         hyphenated = m.group(1).lower() + "-" + (tail.group(0) if tail else "")
