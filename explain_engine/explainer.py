@@ -1,0 +1,203 @@
+"""`Explainer`: the long-lived model plus the per-request explanation flow (DESIGN 2.2)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from explain_engine import units as unit_splitters
+from explain_engine.attention import ATMAN
+from explain_engine.atman import atman_scores, suppression_factors
+from explain_engine.config import AtmanConfig
+from explain_engine.errors import ExplainError, InvalidInputError
+from explain_engine.model_loading import LoadedModel, load_model
+from explain_engine.prompt import build_prompt
+from explain_engine.result import Explanation, UnitScore
+from explain_engine.retrieval import select_chunks
+from ingest.segment import chunk_spans
+
+Span = tuple[int, int]
+
+
+@dataclass
+class _Window:
+    """The text the model reads: the whole document, or chosen chunks joined by blank lines."""
+
+    text: str
+    segments: list[tuple[int, int, int]]  # (doc_start, doc_end, window_start)
+
+    def to_window(self, span: Span) -> Span | None:
+        for s, e, w in self.segments:
+            if s <= span[0] and span[1] <= e:
+                return (w + span[0] - s, w + span[1] - s)
+        return None  # the span is outside the explained chunks
+
+    def to_document(self, span: Span) -> Span:
+        for s, e, w in self.segments:
+            if w <= span[0] < w + (e - s):
+                return (s + span[0] - w, min(e, s + span[1] - w))
+        raise ValueError(f"window span {span} maps to no chunk")
+
+
+class Explainer:
+    """Loads a causal LM once; ``explain`` can then be called for any number of requests."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        device: str | None = None,
+        dtype: str | torch.dtype = "auto",
+        config: AtmanConfig | None = None,
+        cache_dir: Path | None = None,
+        loaded: LoadedModel | None = None,
+    ) -> None:
+        self.loaded = loaded or load_model(model, device=device, dtype=dtype, cache_dir=cache_dir)
+        self.loaded.model.set_attn_implementation(ATMAN)
+        self.config = config or AtmanConfig()
+
+    @property
+    def model(self):
+        return self.loaded.model
+
+    @property
+    def tokenizer(self):
+        return self.loaded.tokenizer
+
+    @property
+    def model_name(self) -> str:
+        return self.loaded.name
+
+    @property
+    def max_context(self) -> int:
+        cfg = self.model.config.get_text_config(decoder=True)
+        return int(getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", 2048))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # -- generation -------------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(self, text: str, question: str, max_new_tokens: int | None = None) -> str:
+        """Greedy answer of the model to ``question`` about ``text``."""
+        prompt = build_prompt(self.tokenizer, text, question, None)
+        ids = prompt.input_ids.to(self.model.device)
+        stop = [self.tokenizer.eos_token_id]
+        end_turn = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
+        if isinstance(end_turn, int) and end_turn != self.tokenizer.unk_token_id:
+            stop.append(end_turn)
+        out = self.model.generate(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=max_new_tokens or self.config.max_new_tokens,
+            do_sample=False,
+            eos_token_id=[t for t in stop if t is not None],
+            pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+        )
+        return self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip()
+
+    # -- explanation ------------------------------------------------------------------------
+    def _window(self, text: str, query: str, reserve: int) -> tuple[_Window, list[Span] | None]:
+        budget = min(self.config.context_budget_tokens, self.max_context - reserve)
+        if budget <= 0:
+            raise InvalidInputError("the question and answer alone exceed the model's context")
+        if self.count_tokens(text) <= budget:
+            return _Window(text, [(0, len(text), 0)]), None
+        chunks = chunk_spans(text, target=self.config.target_units)
+        chosen = select_chunks(text, chunks, query, self.count_tokens, budget)
+        parts, segments, pos = [], [], 0
+        for i in chosen:
+            s, e = chunks[i]
+            segments.append((s, e, pos))
+            parts.append(text[s:e])
+            pos += e - s + 2
+        return _Window("\n\n".join(parts), segments), [chunks[i] for i in chosen]
+
+    def explain(
+        self,
+        text: str,
+        question: str,
+        answer: str | None = None,
+        units: list[Span] | None = None,
+        granularity: str = "paragraph",
+        *,
+        mode: str | None = None,
+        factor: float | None = None,
+        kappa: float | None = None,
+        progress: bool = False,
+    ) -> Explanation:
+        t0 = time.perf_counter()
+        if not text or not text.strip():
+            raise InvalidInputError("the document has no text")
+        if not question or not question.strip():
+            raise InvalidInputError("the question is empty")
+        if answer is not None and not answer.strip():
+            answer = None  # an empty answer means: let the model answer
+        unit_splitters.check_granularity(granularity)
+        cfg = self.config.with_overrides(mode=mode, factor=factor, kappa=kappa)
+        given = unit_splitters.check_spans(text, units) if units is not None else None
+
+        reserve = self.count_tokens(question) + (self.count_tokens(answer) if answer else cfg.max_new_tokens) + 96
+        window, explained = self._window(text, f"{question} {answer or ''}", reserve)
+
+        if answer is None:
+            answer = self.generate(window.text, question)
+            if not answer:
+                raise ExplainError("the model generated an empty answer; give one with answer=")
+            source = "generated"
+        else:
+            source = "given"
+        prompt = build_prompt(self.tokenizer, window.text, question, answer)
+        if prompt.length > self.max_context:
+            raise InvalidInputError(
+                f"prompt of {prompt.length} tokens exceeds the model's context of {self.max_context}"
+            )
+
+        if given is not None:
+            doc_spans = given
+        elif granularity == unit_splitters.TOKEN:
+            doc_spans = [window.to_document(s) for s in prompt.document_token_spans()]
+        else:
+            doc_spans = unit_splitters.split(text, granularity, cfg.target_units)
+        pairs = [(d, w) for d in doc_spans if (w := window.to_window(d)) is not None]
+        if not pairs:
+            raise InvalidInputError("none of the units lies inside the explained part of the document")
+        unit_tokens = prompt.token_ranges([w for _, w in pairs])
+
+        embeddings = self.model.get_input_embeddings().weight if cfg.kappa is not None else None
+        factors = suppression_factors(prompt, unit_tokens, cfg.control_factor, cfg.kappa, embeddings)
+        matrix = atman_scores(self.model, prompt, factors, cfg, progress=progress)
+
+        scores = matrix.scores.tolist()
+        unit_scores = [
+            UnitScore(index=i, start=d[0], end=d[1], score=float(scores[i]),
+                      token_scores=[float(x) for x in matrix.per_token[i]])
+            for i, (d, _) in enumerate(pairs)
+        ]
+        best = max(scores)
+        return Explanation(
+            question=question,
+            answer=answer,
+            answer_source=source,
+            answer_tokens=self.tokenizer.convert_ids_to_tokens(prompt.answer_ids.tolist()),
+            units=unit_scores,
+            supported=bool(best >= cfg.supported_threshold),
+            threshold=cfg.supported_threshold,
+            model=self.model_name,
+            method={
+                "name": "atman",
+                "mode": cfg.mode,
+                "factor": cfg.control_factor,
+                "kappa": cfg.kappa,
+                "granularity": "spans" if given is not None else granularity,
+            },
+            forward_passes=matrix.forward_passes,
+            seconds=time.perf_counter() - t0,
+            explained_spans=explained,
+            base_ce=float(matrix.base_ce.mean()),
+            stats={"batches": matrix.batches, "token_passes": matrix.token_passes,
+                   "sequence_length": prompt.length, "answer_tokens": len(prompt.answer_ids)},
+        )
