@@ -6,7 +6,6 @@ units back to the document exactly. Spans never include leading/trailing whitesp
 
 from __future__ import annotations
 
-import math
 import re
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -140,15 +139,17 @@ def chunk_spans(text: str, target: int = 50) -> list[Span]:
             pieces.append((s, e))
     if len(pieces) <= target:
         return pieces
-    # Greedy merge of neighbours up to the budget keeps chunks in reading order.
+    # Cut the document into ``target`` equal stretches of text and merge the pieces whose
+    # middle falls in the same stretch: neighbours only, so chunks stay in reading order, and
+    # never more than ``target`` chunks (a greedy fill up to an average size overshoots it).
+    first, length = pieces[0][0], pieces[-1][1] - pieces[0][0]
     merged: list[Span] = []
-    cur_s, cur_e = pieces[0]
-    budget = math.ceil(total / target)
-    for s, e in pieces[1:]:
-        if (e - cur_s) <= budget or (cur_e - cur_s) < budget / 4:
-            cur_e = e
+    current = -1
+    for s, e in pieces:
+        bucket = min(target - 1, int(((s + e) / 2 - first) / length * target))
+        if merged and bucket == current:
+            merged[-1] = (merged[-1][0], e)
         else:
-            merged.append((cur_s, cur_e))
-            cur_s, cur_e = s, e
-    merged.append((cur_s, cur_e))
+            merged.append((s, e))
+            current = bucket
     return merged
