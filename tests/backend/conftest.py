@@ -24,6 +24,15 @@ REPO = Path(__file__).resolve().parents[2]
 SERVICE_VARS = ("DATABASE_URL", "CELERY_BROKER_URL")
 
 
+class NoModel:
+    """Stands in for the explainer in tests that do not look at explanations: a question
+    they queue fails at once instead of keeping the in-process worker busy for a minute.
+    Tests that explain use ``embedded_model`` (the real bundled model)."""
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        raise RuntimeError("this test runs without the model (use the embedded_model fixture)")
+
+
 @pytest.fixture
 def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Embedded default on a fresh SQLite file; yields the data folder."""
@@ -33,8 +42,10 @@ def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
     assert get_settings().embedded
     migrate.upgrade()
+    engine.set_explainer(NoModel())  # type: ignore[arg-type]
     yield tmp_path / "data"
     queue.reset_embedded_runner()
+    engine.set_explainer(None)
     get_settings.cache_clear()
 
 
@@ -86,7 +97,6 @@ def embedded_model(embedded: Path, service_explainer) -> Iterator[None]:  # type
     """Embedded mode whose in-process tasks use the session's already loaded model."""
     engine.set_explainer(service_explainer)
     yield
-    engine.set_explainer(None)
 
 
 @pytest.fixture(params=["embedded", "services"])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from backend_factories import CONTRACT_TXT, auth, contract_pdf, make_key, upload, wait_until_final
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from backend.db import session_scope
+from backend.models import Question
 
 
 def test_upload_pdf_is_ingested_and_deduplicated(api: TestClient, tmp_path: Path) -> None:
@@ -73,3 +78,30 @@ def test_another_tenants_objects_are_not_found(api: TestClient) -> None:
     assert theirs.status_code == 202 and theirs.json()["id"] != doc_id
     # The owner still sees their own.
     assert api.get(f"/v1/questions/{question_id}", headers=auth(owner)).status_code == 200
+
+
+def test_identical_questions_are_reused_unless_failed(client: TestClient) -> None:
+    key = make_key()
+    h = auth(key)
+    doc_id = upload(client, key, CONTRACT_TXT.read_bytes(), "contract.txt").json()["id"]
+    wait_until_final(client, key, f"/v1/documents/{doc_id}")
+    url = f"/v1/documents/{doc_id}/questions"
+    body = {"question": "Pay?", "answer": "28.50 GBP"}
+    # No model in this test: the question fails, and asking again makes a fresh attempt.
+    first = client.post(url, json=body, headers=h).json()["id"]
+    failed = wait_until_final(client, key, f"/v1/questions/{first}")
+    assert failed["status"] == "failed" and failed["error"]
+    second = client.post(url, json=body, headers=h)
+    assert second.status_code == 202 and second.json()["id"] != first
+    wait_until_final(client, key, f"/v1/questions/{second.json()['id']}")
+    # Pretend the second attempt succeeded (test_full_path does it for real, with the model).
+    with session_scope() as session:
+        session.execute(
+            update(Question)
+            .where(Question.id == uuid.UUID(second.json()["id"]))
+            .values(status="done")
+        )
+    same = client.post(url, json={"question": " Pay? ", "answer": "28.50 GBP "}, headers=h)
+    assert (same.status_code, same.json()) == (200, {"id": second.json()["id"], "status": "done"})
+    other = client.post(url, json={**body, "granularity": "sentence"}, headers=h)
+    assert other.status_code == 202 and other.json()["id"] != second.json()["id"]
