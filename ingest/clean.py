@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.pdf import Line, PdfPage
 
@@ -236,14 +237,55 @@ def _continues(a: _Line, b: _Line, full_len: float) -> bool:
     return not (_is_enumerated(b.text) or _is_heading(b.text) or _is_heading(a.text))
 
 
-def _join(left: str, right: str, vocabulary: set[str]) -> str:
+@dataclass
+class _Vocabulary:
+    """The document's own spelling, to tell a hyphenated compound from a hyphenated syllable."""
+
+    words: set[str]  # words written without a hyphen
+    compounds: set[str]  # words written with one ("non-exclusive")
+    heads: set[str]  # first parts of those ("non")
+    parts: set[str]  # all their parts ("out", "of", "pocket")
+
+    @classmethod
+    def of(cls, lines: list[str]) -> _Vocabulary:
+        words: set[str] = set()
+        compounds: set[str] = set()
+        broken = False
+        for line in lines:
+            tokens = _WORDS.findall(line.lower())
+            if broken and tokens:
+                tokens = tokens[1:]  # the tail of a word broken at the previous line end
+            broken = bool(re.search(r"[A-Za-z]-$", line))
+            if broken and tokens:
+                tokens = tokens[:-1]
+            for token in tokens:
+                (compounds if "-" in token else words).add(token)
+        heads = {c.split("-", 1)[0] for c in compounds}
+        return cls(words, compounds, heads, {p for c in compounds for p in c.split("-")})
+
+    def keeps_hyphen(self, head: str, tail: str) -> bool:
+        head, tail = head.lower(), tail.lower()
+        if head + "-" + tail in self.compounds:
+            return True
+        if head + tail in self.words:
+            return False
+        # Word processors rarely hyphenate contracts, so a break after two real words
+        # ("three-" / "party") or after a prefix the document hyphenates elsewhere ("non-")
+        # is a compound; anything else ("docu-" / "mentation") is a syllable break.
+        known = self.known
+        return head in self.heads or (head in known and tail in known)
+
+    @cached_property
+    def known(self) -> set[str]:
+        return self.words | self.parts
+
+
+def _join(left: str, right: str, vocabulary: _Vocabulary) -> str:
     """Join two lines of one paragraph, repairing a word hyphenated across the break."""
     m = re.search(r"([A-Za-z]+)-$", left)
     if m and right[0].islower():
         tail = re.match(r"[a-z]+", right)
-        whole = (m.group(1) + (tail.group(0) if tail else "")).lower()
-        hyphenated = m.group(1).lower() + "-" + (tail.group(0) if tail else "")
-        if whole not in vocabulary and hyphenated in vocabulary:
+        if vocabulary.keeps_hyphen(m.group(1), tail.group(0) if tail else ""):
             return left + right
         return left[:-1] + right
     if left.endswith(("-", "/", "—")) and not left.endswith((" -", " —")):
@@ -257,7 +299,7 @@ def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
     pages = _remove_furniture(pages)
 
     all_lines = [line for lines in pages for line in lines]
-    vocabulary = set(_WORDS.findall(" ".join(line.text for line in all_lines).lower()))
+    vocabulary = _Vocabulary.of([line.text for line in all_lines])
     doc_full_len = _percentile([len(x.text) for x in all_lines], 0.9) if all_lines else 80.0
 
     # Paragraphs per page, as lists of line texts.
