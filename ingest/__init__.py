@@ -1,8 +1,8 @@
 """Ingestion: PDF, text and Markdown files to page-aware text and paragraph chunks.
 
-    from ingest import load_document
-    doc = load_document("contract.pdf")
-    doc.text, doc.pages, doc.chunks, doc.to_dict()
+``load_document("contract.pdf")`` gives a Document with ``.text`` (the cleaned text every
+offset points into), ``.pages``, ``.chunks`` and ``.to_dict()`` (the ``docqa ingest --json``
+object); bad input raises a typed ``IngestError``.
 """
 
 from ingest.document import Chunk, Document, Page

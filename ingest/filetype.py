@@ -61,8 +61,7 @@ def detect(data: bytes, filename: str) -> str:
         if not is_pdf(data):
             what = _describe(data) or ("plain text" if not _looks_binary(data) else None)
             raise FileTypeMismatchError(
-                f"{name} is named .pdf but its content is {what or 'not a PDF'} "
-                "(no %PDF header)."
+                f"{name} is named .pdf but its content is {what or 'not a PDF'} (no %PDF header)."
             )
         return kind
     what = _describe(data)
