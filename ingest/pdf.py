@@ -12,6 +12,8 @@ import io
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -86,9 +88,27 @@ def _page_lines(page) -> list[Line]:  # noqa: ANN001 - pypdf PageObject
     return lines
 
 
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """Silence pypdf's log while it reads: it reports recoverable quirks of broken files
+    (on stderr when the application configured no logging), and the typed error we raise
+    is what the user needs to see."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(data: bytes, name: str, limits: IngestLimits) -> list[PdfPage]:
     """Pages of the PDF in ``data``; raise a typed IngestError for every way it can fail."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly on harmless quirks
+    with _quiet_pypdf():
+        return _read_pdf(data, name, limits)
+
+
+def _read_pdf(data: bytes, name: str, limits: IngestLimits) -> list[PdfPage]:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
     except IngestError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from pypdf import PdfWriter
@@ -170,3 +171,26 @@ def test_too_many_pages_is_refused() -> None:
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         IngestLimits(max_pages=0)
+
+
+def test_damaged_pdfs_never_crash(one_page: bytes, capfd: pytest.CaptureFixture[str]) -> None:
+    """Random byte damage gives a Document or a typed error, never another exception, and
+    nothing leaks to stderr (the CLI's one error line stays the only one)."""
+    rng = random.Random(7)
+    outcomes: set[str] = set()
+    for _ in range(60):
+        data = bytearray(one_page)
+        for _ in range(rng.choice([1, 5, 40])):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(len(data))]
+        try:
+            doc = load_bytes(bytes(data), "damaged.pdf")
+        except IngestError as exc:
+            outcomes.add(type(exc).__name__)
+            assert "damaged.pdf" in exc.message
+        else:
+            outcomes.add("ok")
+            assert all(doc.text[c.start : c.end] == c.text for c in doc.chunks)
+    assert "CorruptFileError" in outcomes and "ok" in outcomes
+    assert capfd.readouterr().err == ""
