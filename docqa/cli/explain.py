@@ -1,0 +1,135 @@
+"""`docqa explain FILE -q QUESTION`: the answer and the evidence it rests on."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from docqa.cli.ingest import limits_from_settings
+from docqa.settings import get_settings
+from ingest import IngestError, load_document
+
+SHOW_WHOLE_DOCUMENT_CHARS = 8000  # longer documents show only the chunks around the evidence
+ERR = Console(stderr=True)
+
+
+def quiet_libraries() -> None:
+    """Keep stderr to our own lines: no hub retry chatter or weight-loading bars."""
+    import huggingface_hub.utils
+    import transformers
+
+    huggingface_hub.utils.logging.set_verbosity_error()
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def _fail(message: str) -> None:
+    ERR.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def explain(
+    file: Annotated[Path, typer.Argument(help="A .pdf, .txt or .md document")],
+    question: Annotated[str, typer.Option("-q", "--question", help="The question to explain")],
+    answer: Annotated[
+        str | None, typer.Option("-a", "--answer", help="Answer to check (default: generated)")
+    ] = None,
+    granularity: Annotated[
+        str, typer.Option(help="paragraph | sentence | word | token")
+    ] = "paragraph",
+    mode: Annotated[str | None, typer.Option(help="log_additive | multiplicative")] = None,
+    factor: Annotated[float | None, typer.Option(help="Control factor c in [0, 1)")] = None,
+    kappa: Annotated[float | None, typer.Option(help="Correlated suppression threshold")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Hugging Face id or local path (default: bundled)")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML page")
+    ] = None,
+) -> None:
+    """Answer QUESTION about FILE and show which parts of FILE the answer rests on."""
+    # Imported here so that `docqa --help` and `docqa ingest` stay fast.
+    from docqa.pipeline import explain_document
+    from explain_engine import AtmanConfig, ExplainError, Explainer
+
+    quiet_libraries()
+
+    if not question.strip():
+        _fail("the question is empty")
+    if not file.is_file():
+        _fail(f"no such file: {file}")
+    settings = get_settings()
+    try:
+        document = load_document(file, limits=limits_from_settings(), target_chunks=settings.target_chunks)
+    except IngestError as exc:
+        _fail(exc.message)
+    try:
+        config = AtmanConfig(
+            mode=mode or settings.mode,
+            factor=factor if factor is not None else settings.factor,
+            kappa=kappa if kappa is not None else settings.kappa,
+            memory_budget_mb=settings.memory_budget_mb,
+            target_units=settings.target_chunks,
+            **({"supported_threshold": settings.supported_threshold}
+               if settings.supported_threshold is not None else {}),
+        )
+        with ERR.status("Loading model…", spinner="dots"):
+            explainer = Explainer(model or settings.model, device=settings.device, config=config,
+                                  cache_dir=settings.model_cache_dir)
+        result = explain_document(document, question, explainer=explainer, answer=answer,
+                                  granularity=granularity, progress=True)
+    except ExplainError as exc:
+        _fail(str(exc))
+    if html is not None:
+        from docqa.reports.html import render_explanation
+
+        html.write_text(render_explanation(result, document.text), encoding="utf-8")
+    if json_output:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        _show(result, document.text)
+        if html is not None:
+            ERR.print(f"wrote {html}")
+
+
+def _show(result: dict[str, Any], text: str) -> None:
+    out = Console(width=min(110, os.get_terminal_size().columns if os.isatty(1) else 110))
+    verdict = "[green]supported[/green]" if result["supported"] else "[red]not supported[/red]"
+    out.print(f"[bold]Q:[/bold] {result['question']}", highlight=False)
+    out.print(f"[bold]A:[/bold] {result['answer']}  ({result['answer_source']}; {verdict})",
+              highlight=False)
+    cost = result["cost"]
+    out.print(f"[dim]{result['model']}, AtMan {result['method']['mode']} "
+              f"factor {result['method']['factor']}, {result['method']['granularity']} units, "
+              f"{cost['forward_passes']} passes in {cost['seconds']:.1f}s[/dim]")
+    out.print()
+    for rank, ev in enumerate(result["evidence"], 1):
+        snippet = " ".join(ev["text"].split())
+        out.print(f"[bold]#{rank}[/bold] page {ev['page']}, score {ev['score']:.3f}: "
+                  f"{snippet[:300]}", highlight=False)
+    out.print()
+    out.print(_highlighted(result, text))
+
+
+def _highlighted(result: dict[str, Any], text: str) -> Text:
+    """The document (or, when long, the part around the evidence) with evidence on colour."""
+    evidence = result["evidence"]
+    start, end = 0, len(text)
+    if len(text) > SHOW_WHOLE_DOCUMENT_CHARS and evidence:
+        start = max(0, min(e["start"] for e in evidence) - 600)
+        end = min(len(text), max(e["end"] for e in evidence) + 600)
+    shown = Text(("…" if start else "") + text[start:end] + ("…" if end < len(text) else ""))
+    shift = 1 if start else 0
+    best = max((e["score"] for e in evidence), default=1.0) or 1.0
+    for e in evidence:
+        strong = e["score"] >= 0.6 * best
+        style = "bold black on yellow" if strong else "black on bright_yellow"
+        shown.stylize(style, e["start"] - start + shift, e["end"] - start + shift)
+    return shown
