@@ -54,8 +54,8 @@ def _show(document: Document) -> None:
     summary = document.summary()
     console.print(f"[bold]{summary['name']}[/bold]")
     console.print(
-        f"{summary['pages']} pages, {summary['chars']:,} characters, "
-        f"{len(document.chunks)} chunks, sha256 {summary['sha256'][:16]}…"
+        f"{_count(summary['pages'], 'page')}, {_count(summary['chars'], 'character')}, "
+        f"{_count(len(document.chunks), 'chunk')}, sha256 {summary['sha256'][:16]}…"
     )
     for warning in document.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -68,3 +68,7 @@ def _show(document: Document) -> None:
     console.print(table)
     if len(document.chunks) > PREVIEW_CHUNKS:
         console.print(f"… and {len(document.chunks) - PREVIEW_CHUNKS} more chunks (--json for all)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
