@@ -32,16 +32,30 @@ def contract_pdf(tmp_dir: Path) -> Path:
     committed = REPO / "examples" / "employment_contract.pdf"
     if committed.is_file():
         return committed
+    return text_pdf(CONTRACT_TXT.read_text(), tmp_dir / "employment_contract.pdf")
+
+
+SHORT_CONTRACT = """SERVICE AGREEMENT
+
+1. Services. The Supplier provides cleaning services at the Client's offices in York.
+
+2. Fees. The Client pays the Supplier 1,200 GBP per month, invoiced in advance.
+
+3. Termination. After probation either party must give four weeks' written notice.
+"""
+
+
+def text_pdf(text: str, out: Path) -> Path:
+    """A real PDF (fpdf2) with one paragraph per blank-line separated block of ``text``."""
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
-    for paragraph in CONTRACT_TXT.read_text().split("\n\n"):
+    for paragraph in text.split("\n\n"):
         pdf.multi_cell(0, 6, paragraph.strip().replace("\u2019", "'"))
         pdf.ln(4)
-    out = tmp_dir / "employment_contract.pdf"
     pdf.output(str(out))
     return out
 
