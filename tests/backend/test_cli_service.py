@@ -14,29 +14,29 @@ from typer.testing import CliRunner
 
 from backend.crud import tenants
 from backend.db import session_scope
-from docqa.cli.service import service_app
+from docqa.cli.main import app as docqa_app
 
 
 def test_keys_create_and_revoke(embedded: Path) -> None:
     runner = CliRunner()
-    created = runner.invoke(service_app, ["keys", "create", "--tenant", "acme"])
+    created = runner.invoke(docqa_app, ["keys", "create", "--tenant", "acme"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip()
     assert token.startswith("dq_") and len(token) > 40
     with session_scope() as session:
         tenant = tenants.tenant_for_token(session, token=token)
         assert tenant is not None and tenant.name == "acme"
-    revoked = runner.invoke(service_app, ["keys", "revoke", token[:12]])
+    revoked = runner.invoke(docqa_app, ["keys", "revoke", token[:12]])
     assert revoked.exit_code == 0, revoked.output
     with session_scope() as session:
         assert tenants.tenant_for_token(session, token=token) is None
-    again = runner.invoke(service_app, ["keys", "revoke", token[:12]])
+    again = runner.invoke(docqa_app, ["keys", "revoke", token[:12]])
     assert again.exit_code == 1
     assert "no active key" in again.output
 
 
 def test_worker_refuses_to_start_without_a_broker(embedded: Path) -> None:
-    result = CliRunner().invoke(service_app, ["worker"])
+    result = CliRunner().invoke(docqa_app, ["worker"])
     assert result.exit_code == 2
     assert "CELERY_BROKER_URL" in result.output
 
@@ -54,7 +54,7 @@ def test_serve_with_nothing_configured(tmp_path: Path) -> None:
     port = _free_port()
     log = (tmp_path / "serve.log").open("w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docqa.cli.service", "serve", "--port", str(port)],
+        [sys.executable, "-m", "docqa.cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

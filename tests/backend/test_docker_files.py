@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from docqa.cli.service import service_app
+from docqa.cli.main import app as docqa_app
 from docqa.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_compose_runs_migrate_api_and_workers() -> None:
 @pytest.mark.parametrize("command", _docqa_commands(), ids=lambda c: " ".join(c[1:3]))
 def test_compose_commands_parse(command: list[str]) -> None:
     # --help after the options: typer parses every option given before it, or fails.
-    result = CliRunner().invoke(service_app, [*command[1:], "--help"])
+    result = CliRunner().invoke(docqa_app, [*command[1:], "--help"])
     assert result.exit_code == 0, result.output
 
 
