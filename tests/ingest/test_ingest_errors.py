@@ -16,6 +16,7 @@ from ingest import (
     FileTypeMismatchError,
     IngestError,
     IngestLimits,
+    IngestTimeoutError,
     NoTextLayerError,
     TooManyPagesError,
     UnsupportedFileTypeError,
@@ -194,3 +195,11 @@ def test_damaged_pdfs_never_crash(one_page: bytes, capfd: pytest.CaptureFixture[
             assert all(doc.text[c.start : c.end] == c.text for c in doc.chunks)
     assert "CorruptFileError" in outcomes and "ok" in outcomes
     assert capfd.readouterr().err == ""
+
+
+def test_extraction_time_limit() -> None:
+    data = build_pdf([[f"{n}. Clause number {n} of the agreement."] for n in (1, 2, 3)])
+    with pytest.raises(IngestTimeoutError) as info:
+        load_bytes(data, "slow.pdf", limits=IngestLimits(max_seconds=1e-9))
+    _assert_message(info.value, "slow.pdf")
+    assert "page 1 of 3" in info.value.message
