@@ -10,7 +10,6 @@ import pytest
 from backend_factories import (
     CONTRACT_TXT,
     auth,
-    contract_pdf,
     make_key,
     upload,
     wait_until_final,
@@ -114,49 +113,53 @@ def test_tenants_never_see_each_others_audits_or_documents(client, tmp_path):
     assert all(i["document_id"] is None for i in items)
 
 
+SHORT_CONTRACT = (
+    "SERVICE AGREEMENT\n\n"
+    "1. Services. The Supplier maintains the Client's accounting software on working days.\n\n"
+    "2. Fees. The Client pays the Supplier 95 EUR per hour of support, invoiced monthly.\n\n"
+    "3. Term. This Agreement runs for two years from 1 May 2026.\n\n"
+    "4. Governing Law. This Agreement is governed by the laws of Ireland.\n"
+)
+
+
 @pytest.mark.slow
-def test_audit_explains_items_and_reports_the_evidence(client, embedded_model, tmp_path):
-    """The embedded default end to end: a real PDF, a CSV upload naming it by file name, a
-    correct and a wrong answer, a missing document; the report highlights the pay clause."""
+def test_audit_explains_items_and_reports_the_evidence(client, embedded_model):
+    """The embedded default end to end: a CSV upload naming the document by file name and by
+    id (two identical items: one explanation), and a missing document; the report highlights
+    the fees clause."""
     key = make_key()
-    pdf = contract_pdf(tmp_path)
-    doc = upload(client, key, pdf.read_bytes(), "employment_contract.pdf").json()
+    doc = upload(client, key, SHORT_CONTRACT.encode(), "service.txt").json()
     wait_until_final(client, key, f"/v1/documents/{doc['id']}")
     items = (
         "document,question,answer\n"
-        "employment_contract.pdf,What is the pay per hour?,28.50 GBP per hour\n"
-        "missing.pdf,What is the pay per hour?,\n"
-        f"{doc['id']},How many days of paid holiday per year?,25 days\n"
+        "service.txt,What is the hourly fee?,95 EUR per hour\n"
+        "missing.pdf,What is the hourly fee?,\n"
+        f"{doc['id']},What is the hourly fee?,95 EUR per hour\n"
     )
-    response = _post_csv(client, key, items, name="pay check")
+    response = _post_csv(client, key, items, name="fee check")
     assert response.status_code == 202, response.text
     audit = wait_until_final(client, key, f"/v1/audits/{response.json()['id']}", timeout_s=300)
     assert audit["progress"] == {"total": 3, "done": 2, "failed": 1}
-    pay, missing, holiday = audit["items"]
+    by_name, missing, by_id = audit["items"]
     assert missing["status"] == "failed" and "missing.pdf" in missing["error"]
-    assert pay["status"] == "done" and pay["document_id"] == doc["id"]
-    assert pay["result"]["answer"] == "28.50 GBP per hour"
-    assert pay["result"]["answer_source"] == "given"
-    assert "28.50 GBP" in pay["result"]["evidence"][0]["text"]
-    assert "25 days" in holiday["result"]["evidence"][0]["text"]
-    assert audit["model"] == pay["result"]["model"] and audit["method"]["name"] == "atman"
+    assert by_name["document_id"] == by_id["document_id"] == doc["id"]
+    assert by_name["question_id"] == by_id["question_id"]  # one shared question
+    result = by_name["result"]
+    assert result["answer"] == "95 EUR per hour" and result["answer_source"] == "given"
+    assert "95 EUR per hour" in result["evidence"][0]["text"]
+    assert audit["model"] == result["model"] and audit["method"]["name"] == "atman"
 
     report = client.get(f"/v1/audits/{audit['id']}/report?format=html", headers=auth(key))
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
     page = Page(report.text)
     strongest = max(page.find("mark"), key=lambda m: m.alpha)
-    assert "28.50 GBP" in strongest.text or "25 days" in strongest.text
+    assert "95 EUR per hour" in strongest.text
     assert page.find("script") == []
 
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get(f"/v1/audits/{audit['id']}/report?format=csv", headers=auth(key)).text
-            )
-        )
-    )
+    csv_report = client.get(f"/v1/audits/{audit['id']}/report?format=csv", headers=auth(key))
+    rows = list(csv.DictReader(io.StringIO(csv_report.text)))
     assert [r["status"] for r in rows] == ["done", "failed", "done"]
-    assert "28.50 GBP" in rows[0]["evidence_1_text"] and rows[0]["evidence_1_page"] == "1"
+    assert "95 EUR per hour" in rows[0]["evidence_1_text"] and rows[0]["evidence_1_page"] == "1"
 
 
 @pytest.mark.slow
@@ -166,9 +169,9 @@ def test_audit_items_run_on_the_celery_worker(services_client):
     identical items share one question, and both are saved with its result."""
     client = services_client
     key = make_key()
-    doc = upload(client, key, CONTRACT_TXT.read_bytes(), "contract.txt").json()
+    doc = upload(client, key, SHORT_CONTRACT.encode(), "service.txt").json()
     wait_until_final(client, key, f"/v1/documents/{doc['id']}", timeout_s=120)
-    item = {"document": doc["id"], "question": "What is the pay per hour?", "answer": "28.50 GBP"}
+    item = {"document": doc["id"], "question": "What is the hourly fee?", "answer": "95 EUR"}
     response = _post_json(client, key, [item, item, {"document": "nope", "question": "q"}])
     assert response.status_code == 202, response.text
     audit = wait_until_final(client, key, f"/v1/audits/{response.json()['id']}", timeout_s=420)
@@ -176,4 +179,4 @@ def test_audit_items_run_on_the_celery_worker(services_client):
     first, second, _ = audit["items"]
     assert first["question_id"] == second["question_id"] is not None
     assert first["result"] == second["result"]
-    assert "28.50 GBP" in first["result"]["evidence"][0]["text"]
+    assert "95 EUR" in first["result"]["evidence"][0]["text"]

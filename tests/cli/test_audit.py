@@ -103,3 +103,53 @@ def test_example_cuad_audit_is_well_formed():
     cuad_pdf = EXAMPLES.parent.parent / "shared" / "data" / "cuad" / "pdf"
     if cuad_pdf.is_dir():  # the shared data sits beside the checkout here and in CI
         assert all((cuad_pdf / i.document).is_file() for i in items)
+
+
+SHORT_CONTRACT = """SERVICE AGREEMENT
+
+1. Services. The Supplier maintains the Client's accounting software on working days.
+
+2. Fees. The Client pays the Supplier 95 EUR per hour of support, invoiced monthly.
+
+3. Term. This Agreement runs for two years from 1 May 2026.
+
+4. Governing Law. This Agreement is governed by the laws of Ireland.
+"""
+
+
+@pytest.fixture(scope="module")
+def audit_explainer(request):
+    """The suite's shared model (tests/conftest.py), or one loaded for this module."""
+    try:
+        return request.getfixturevalue("explainer")
+    except pytest.FixtureLookupError:
+        from explain_engine import Explainer
+
+        return Explainer()
+
+
+@pytest.mark.slow
+def test_audit_with_the_model_writes_a_highlighted_report(tmp_path, monkeypatch, audit_explainer):
+    from tests.reports.htmlparse import Page
+
+    monkeypatch.setattr(audit_cli, "_explainer", lambda model: audit_explainer)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "service.txt").write_text(SHORT_CONTRACT)
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "document,question,answer\n"
+        "service.txt,What is the hourly fee?,95 EUR per hour\n"
+        "gone.pdf,What is the hourly fee?,\n"
+    )
+    out = tmp_path / "report.html"
+    result = _run(str(items), "--documents", str(docs), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "1 explained" in result.output and "1 failed" in result.output
+    page = Page(out.read_text())
+    strongest = max(page.find("mark"), key=lambda m: m.alpha)
+    assert "95 EUR per hour" in strongest.text  # the fees clause lights up most
+    text = page.elements[0].text
+    assert "gone.pdf" in text and "not found" in text
+    assert "SmolLM2" in text  # the bundled model, named in the report
+    assert "log_additive" in text and "commit" in text  # method and code version stated
