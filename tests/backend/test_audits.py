@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import uuid
 
 import pytest
@@ -180,3 +182,15 @@ def test_audit_items_run_on_the_celery_worker(services_client):
     assert first["question_id"] == second["question_id"] is not None
     assert first["result"] == second["result"]
     assert "95 EUR" in first["result"]["evidence"][0]["text"]
+
+
+def test_openapi_documents_both_upload_forms_without_dangling_references(client):
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/audits"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "multipart/form-data"}
+    assert body["application/json"]["schema"]["properties"]["items"]["items"]["required"] == [
+        "document",
+        "question",
+    ]
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(spec))
+    assert set(refs) <= set(spec["components"]["schemas"])

@@ -37,11 +37,25 @@ router = APIRouter(prefix="/v1/audits", tags=["audits"])
 
 MAX_CSV_BYTES = 2 * 1024 * 1024  # 1000 items with long answers fit easily
 
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its local ``$defs`` references written out (OpenAPI has no $defs)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+_JSON_SCHEMA = AuditCreate.model_json_schema()
 _OPENAPI_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/AuditCreate"}},
+            "application/json": {"schema": _inline(_JSON_SCHEMA, _JSON_SCHEMA.get("$defs", {}))},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
