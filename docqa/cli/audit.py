@@ -15,6 +15,9 @@ from docqa.reports.formats import format_of, render_report
 from docqa.settings import get_settings
 
 console = Console(stderr=True)
+# Checked before any work so a typo does not fail every item of a long audit.
+GRANULARITIES = ("paragraph", "sentence", "word", "token")
+MODES = ("log_additive", "multiplicative")
 
 
 def _explainer(model: str | None) -> Any:
@@ -48,6 +51,12 @@ def audit(
     `document` is a file name inside --documents; an empty `answer` lets the model answer. A
     failed item is recorded with its error and the audit goes on.
     """
+    if granularity not in GRANULARITIES:
+        raise typer.BadParameter(
+            f"{granularity!r} is not one of {', '.join(GRANULARITIES)}", param_hint="--granularity"
+        )
+    if mode is not None and mode not in MODES:
+        raise typer.BadParameter(f"{mode!r} is not one of {', '.join(MODES)}", param_hint="--mode")
     try:
         fmt = format_of(out)
     except ValueError as exc:

@@ -82,6 +82,15 @@ def test_unknown_report_extension_is_refused_before_any_work(tmp_path, no_model)
     assert "r.xlsx" in result.output and ".html" in result.output
 
 
+def test_unknown_granularity_is_refused_before_any_work(tmp_path, no_model):
+    items = tmp_path / "items.csv"
+    items.write_text("document,question\na.pdf,q\n")
+    out = str(tmp_path / "r.csv")
+    result = _run(str(items), "-d", str(tmp_path), "-o", out, "--granularity", "page")
+    assert result.exit_code == 2 and "paragraph, sentence" in result.output
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_items_without_question_column_are_refused(tmp_path, no_model):
     items = tmp_path / "items.csv"
     items.write_text("document,answer\na.pdf,x\n")
