@@ -3,6 +3,8 @@ answers against their contracts, locally on the embedded default."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +20,10 @@ console = Console(stderr=True)
 # Checked before any work so a typo does not fail every item of a long audit.
 GRANULARITIES = ("paragraph", "sentence", "word", "token")
 MODES = ("log_additive", "multiplicative")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _explainer(model: str | None) -> Any:
@@ -88,10 +94,23 @@ def audit(
 
         def advance(state: dict[str, Any], index: int) -> None:
             progress.update(task, advance=1, failed=state["progress"]["failed"])
+            if not console.is_terminal:  # no live bar in a log: one line per item instead
+                item = state["items"][index]
+                outcome = item["error"] or (
+                    "supported" if item["result"]["supported"] else "not supported"
+                )
+                console.print(f"[{index + 1}/{len(parsed)}] {item['document']}: {outcome}")
 
-        result, texts = run_local_audit(
-            parsed, documents, load_explainer=load, explain_options=options, on_item=advance
-        )
+        # SIGTERM (a CI timeout, `kill`) ends the audit like Ctrl-C: the report is still written.
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+        try:
+            result, texts = run_local_audit(
+                parsed, documents, load_explainer=load, explain_options=options, on_item=advance
+            )
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
     # Written even after Ctrl-C: the items that finished are kept.
     out.write_text(render_report(result, texts, fmt), encoding="utf-8")

@@ -74,6 +74,22 @@ def test_json_report_states_code_version(tmp_path, no_model):
     assert report["items"][0]["answer"] is None  # no answer column: the model answers
 
 
+def test_an_interrupted_audit_still_writes_what_finished(tmp_path, monkeypatch):
+    def interrupted(model):
+        raise KeyboardInterrupt  # Ctrl-C (or SIGTERM) while the model loads
+
+    monkeypatch.setattr(audit_cli, "_explainer", interrupted)
+    (tmp_path / "contract.txt").write_text("1. Fees. The Client pays 40 EUR per hour.\n")
+    items = tmp_path / "items.csv"
+    items.write_text("document,question\nmissing.pdf,Who pays?\ncontract.txt,What fee?\n")
+    out = tmp_path / "audit.json"
+    result = _run(str(items), "--documents", str(tmp_path), "--out", str(out))
+    assert result.exit_code == 130
+    report = json.loads(out.read_text())
+    assert report["status"] == "interrupted"
+    assert [i["status"] for i in report["items"]] == ["failed", "queued"]
+
+
 def test_unknown_report_extension_is_refused_before_any_work(tmp_path, no_model):
     items = tmp_path / "items.csv"
     items.write_text("document,question\na.pdf,q\n")
