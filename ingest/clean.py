@@ -17,6 +17,7 @@ What is removed or repaired, in order:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -42,6 +43,7 @@ _PAGE_NUMBER = re.compile(
 _NUMBER_ONLY = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
+_NUMBERED_LINE = re.compile(r"^\d{1,3}\s+\S|\S\s+\d{1,3}$")  # not years
 # The start of a numbered clause or list item: "2.", "2.1", "(a)", "iv)", "Section 4", ...
 _ENUMERATOR = re.compile(
     r"""^(?:
@@ -54,6 +56,11 @@ _ENUMERATOR = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _ENDS_SENTENCE = re.compile(r"""[.:;!?]["'”’)\]]*$""")
+# A line ending like this leaves its sentence open.
+_OPEN_END = re.compile(
+    r"(?:,|\b(?:and|or|of|the|to|in|for|by|with|a|an|that|which|including|any|such|shall))$",
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _EDGE = 3  # lines at each end of a page that may be header or footer
 
@@ -64,6 +71,9 @@ class _Line:
     indent: float
     y: float
     size: float
+    # Page furniture was removed just above this line: the space it leaves says nothing
+    # about paragraphs, so the line is joined as across a page break.
+    after_furniture: bool = False
 
 
 def _normalise(line: Line) -> _Line | None:
@@ -133,6 +143,8 @@ def _small_blocks(lines: list[_Line]) -> tuple[set[int], set[int]]:
         small.update(block)
         if any(is_number[k] for k in (j - 1, j, j + 1) if 0 <= k < len(blocks)):
             near_number.update(block)
+        # A header carrying its own page number: "JOURNAL PUBLISHING 9".
+        near_number.update(i for i in block if _NUMBERED_LINE.search(lines[i].text))
     return small, near_number
 
 
@@ -160,15 +172,20 @@ def _remove_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
 
     out: list[list[_Line]] = []
     for lines, edge, (small, near) in zip(pages, edges, blocks, strict=True):
-        keep = []
+        keep: list[_Line] = []
+        dropped = False
         for i, line in enumerate(lines):
             key = _key(line.text)
-            if i in edge and (key in repeated_edge or _PAGE_NUMBER.match(line.text)):
+            if (
+                (i in edge and (key in repeated_edge or _PAGE_NUMBER.match(line.text)))
+                or (i in small and _NUMBER_ONLY.match(line.text))
+                or (i in near and key in repeated_block)
+            ):
+                dropped = True
                 continue
-            if i in small and _NUMBER_ONLY.match(line.text):
-                continue
-            if i in near and key in repeated_block:
-                continue
+            if dropped and keep:
+                line = dataclasses.replace(line, after_furniture=True)
+            dropped = False
             keep.append(line)
         if not keep:
             # Furniture frames content; a page that would be all furniture is content that
@@ -185,35 +202,53 @@ def _percentile(values: list[float], q: float) -> float:
 
 @dataclass
 class _PageStats:
-    full_len: float  # characters in a full-width line
+    full_width: float  # _width of a full line
     gap: float | None  # usual baseline-to-baseline distance
     margin: float  # usual left edge
 
 
-def _stats(lines: list[_Line], doc_full_len: float) -> _PageStats:
-    lengths = [len(line.text) for line in lines]
-    full_len = _percentile(lengths, 0.9) if len(lines) >= 8 else doc_full_len
-    full_len = max(full_len, doc_full_len * 0.6)
+def _width(line: _Line) -> float:
+    """Rough printed width: characters times font size, capitals counted wider (an all-caps
+    line holds fewer characters than a full line of lower-case text)."""
+    letters = [ch for ch in line.text if ch.isalpha()]
+    caps = len(letters) >= 8 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+    return len(line.text) * line.size * (1.3 if caps else 1.0)
+
+
+def _stats(lines: list[_Line], doc_full_width: float) -> _PageStats:
+    widths = [_width(line) for line in lines]
+    full_width = _percentile(widths, 0.9) if len(lines) >= 8 else doc_full_width
+    full_width = max(full_width, doc_full_width * 0.6)
     gap = _line_gap(lines)
     margins = Counter(round(line.indent) for line in lines)
     margin = min(m for m, c in margins.items() if c == max(margins.values())) if lines else 0.0
-    return _PageStats(full_len, gap, margin)
+    return _PageStats(full_width, gap, margin)
 
 
 def _is_enumerated(text: str) -> bool:
     return bool(_ENUMERATOR.match(text + " "))
 
 
-def _is_heading(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and len(text) <= 100
+def _is_heading(line: _Line, full_width: float) -> bool:
+    """A short all-capitals line ("ARTICLE XI", "TERMINATION"), not a line of a paragraph
+    set in capitals (disclaimers are)."""
+    letters = [ch for ch in line.text if ch.isalpha()]
+    return (
+        len(letters) >= 3
+        and all(ch.isupper() for ch in letters)
+        and _width(line) < 0.75 * full_width
+        and not line.text.endswith((",", ";"))
+    )
 
 
 def _breaks(a: _Line, b: _Line, st: _PageStats) -> bool:
     """Does a paragraph end between line ``a`` and the next line ``b`` on the same page?"""
+    if b.after_furniture:
+        return not _continues(a, b, st.full_width)
+    full = st.full_width
     first = b.text[0]
     ends = bool(_ENDS_SENTENCE.search(a.text))
-    short = len(a.text) < 0.75 * st.full_len
+    short = _width(a) < 0.75 * full
     dy = a.y - b.y
     if first.islower() and not _is_enumerated(b.text):
         return False  # a sentence running on
@@ -221,20 +256,24 @@ def _breaks(a: _Line, b: _Line, st: _PageStats) -> bool:
         return True  # blank space between the lines
     if short and (ends or first.isupper() or first.isdigit() or first in "\"'“‘(["):
         return True  # the last line of a paragraph, a heading or a list line
-    if ends and (_is_enumerated(b.text) or _is_heading(b.text)):
+    if ends and (_is_enumerated(b.text) or _is_heading(b, full)):
         return True
     if ends and dy > 0 and b.indent > st.margin + 1.5 * b.size:
         return True  # indented first line
-    return _is_heading(a.text) and not _is_heading(b.text)
+    return _is_heading(a, full) and not _is_heading(b, full)
 
 
-def _continues(a: _Line, b: _Line, full_len: float) -> bool:
-    """Does the paragraph ending a page with ``a`` go on with ``b`` on the next page?"""
+def _continues(a: _Line, b: _Line, full: float) -> bool:
+    """Does the paragraph ending a page with ``a`` go on with ``b`` on the next page?
+
+    ``full`` is the _width of a full line."""
     if b.text[0].islower() and not _is_enumerated(b.text):
         return True
-    if _ENDS_SENTENCE.search(a.text) or len(a.text) < 0.75 * full_len:
+    if _OPEN_END.search(a.text) and not _is_enumerated(b.text):
+        return True  # "..., INCLUDING" / "NEGLIGENCE, SHALL ..." even when the line is short
+    if _ENDS_SENTENCE.search(a.text) or _width(a) < 0.75 * full:
         return False
-    return not (_is_enumerated(b.text) or _is_heading(b.text) or _is_heading(a.text))
+    return not (_is_enumerated(b.text) or _is_heading(b, full) or _is_heading(a, full))
 
 
 @dataclass
@@ -300,13 +339,13 @@ def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
 
     all_lines = [line for lines in pages for line in lines]
     vocabulary = _Vocabulary.of([line.text for line in all_lines])
-    doc_full_len = _percentile([len(x.text) for x in all_lines], 0.9) if all_lines else 80.0
+    doc_full_width = _percentile([_width(x) for x in all_lines], 0.9) if all_lines else 800.0
 
     # Paragraphs per page, as lists of line texts.
     paragraphs: list[list[list[str]]] = []
     firsts_lasts: list[tuple[_Line, _Line] | None] = []
     for lines in pages:
-        st = _stats(lines, doc_full_len)
+        st = _stats(lines, doc_full_width)
         paras: list[list[str]] = []
         for i, line in enumerate(lines):
             if i == 0 or _breaks(lines[i - 1], line, st):
@@ -332,7 +371,7 @@ def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
             text = lines[0]
             for nxt in lines[1:]:
                 text = _join(text, nxt, vocabulary)
-            if j == 0 and prev_last is not None and _continues(prev_last, fl[0], doc_full_len):
+            if j == 0 and prev_last is not None and _continues(prev_last, fl[0], doc_full_width):
                 joined = _join(open_paragraph, text, vocabulary)
                 # _join keeps ``open_paragraph`` as a prefix unless it drops a hyphen.
                 if joined.startswith(open_paragraph):

@@ -169,3 +169,23 @@ def test_sentences_and_words_stay_inside_their_chunk() -> None:
     assert doc.text[words[0][0] : words[0][1]] == "2."
     assert doc.text[words[-1][0] : words[-1][1]] == "Bank."
     assert all(fees.start <= s < e <= fees.end for s, e in words)
+
+
+def test_page_number_in_mid_page_does_not_split_the_paragraph() -> None:
+    # Old EDGAR text filings re-typeset as PDF keep their original page numbers mid-page.
+    lines = [
+        "7. LIABILITY. IN NO EVENT SHALL EITHER PARTY BE LIABLE FOR INDIRECT DAMAGES,",
+        "INCLUDING",
+        "",
+        "- 7 -",
+        "",
+        "LOST PROFITS, WHETHER BASED ON CONTRACT OR TORT.",
+        "",
+        "8. Notices. All notices shall be in writing.",
+    ]
+    doc = load_bytes(build_pdf([lines]), "edgar.pdf")
+    assert doc.text == (
+        "7. LIABILITY. IN NO EVENT SHALL EITHER PARTY BE LIABLE FOR INDIRECT DAMAGES, INCLUDING "
+        "LOST PROFITS, WHETHER BASED ON CONTRACT OR TORT.\n\n"
+        "8. Notices. All notices shall be in writing."
+    )
