@@ -85,7 +85,7 @@ def excerpt_windows(
     """Windows of ``text`` around ``spans`` (with ``context`` characters either side), merged
     where they touch; a single span longer than ``max_chars`` is cut there.
 
-    Windows are widened to the nearest whitespace so no word is cut in half.
+    Windows are widened to whole paragraphs nearby, else to whole words.
     """
     raw = []
     for s, e, _ in _spans(spans, len(text)):
@@ -99,11 +99,28 @@ def excerpt_windows(
             merged.append([s, e])
     windows = []
     for s0, e0 in merged:
-        s, e = s0, e0
-        # Bounded so a text without spaces (a long URL) cannot swallow the document.
-        while s > 0 and not text[s - 1].isspace() and s0 - s < 40:
-            s -= 1
-        while e < len(text) and not text[e].isspace() and e - e0 < 40:
-            e += 1
+        s, e = _widen(text, s0, e0)
         windows.append(Window(s, e, s > 0, e < len(text)))
     return windows
+
+
+def _widen(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
+    """Grow ``[start, end)`` to whole paragraphs when a paragraph break is within ``reach``
+    characters, else to whole words (bounded, so a text without spaces cannot swallow all)."""
+    if start > 0:
+        brk = text.rfind("\n\n", max(0, start - reach), start)
+        if brk >= 0:
+            start = brk + 2
+        else:
+            limit = max(0, start - 40)
+            while start > limit and not text[start - 1].isspace():
+                start -= 1
+    if end < len(text):
+        brk = text.find("\n\n", end, end + reach)
+        if brk >= 0:
+            end = brk
+        else:
+            limit = min(len(text), end + 40)
+            while end < limit and not text[end].isspace():
+                end += 1
+    return start, end

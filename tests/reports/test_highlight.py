@@ -42,3 +42,12 @@ def test_excerpt_windows_merge_and_do_not_cut_words():
     assert text[w.start - 1] == " " and text[w.end] == " "
     far = excerpt_windows(text, [{"start": 10, "end": 15}, {"start": 900, "end": 905}])
     assert len(far) == 2 and not far[0].clipped_start
+
+
+def test_excerpt_windows_grow_to_whole_paragraphs_nearby():
+    paras = [f"Paragraph {i}. " + "filler words here " * 25 for i in range(4)]
+    text = "\n\n".join(paras)
+    second = text.index("Paragraph 1.")
+    window = excerpt_windows(text, [{"start": second + 200, "end": second + 220}])[0]
+    assert text[window.start : window.end] == paras[1]
+    assert window.clipped_start and window.clipped_end
