@@ -5,14 +5,16 @@ What is removed or repaired, in order:
    runs of spaces collapsed, decoration lines ("-----", "_____") dropped.
 2. Running headers and footers: lines near the top or bottom of a page whose text (digits
    ignored, so "Page 3 of 9" matches "Page 4 of 9") recurs at the edge of many pages.
-3. Bare page numbers at the top or bottom of a page ("3", "- 3 -", "Page 3", "iii", "A-2").
+3. Bare page numbers at the top or bottom of a page ("3", "- 3 -", "Page 3", "iii", "A-2"),
+   and, for old text filings re-typeset as PDF, page numbers and running headers set apart
+   in the middle of a page.
 4. Hard line breaks inside a paragraph become spaces; words hyphenated across a line break are
-   joined (the hyphen is kept only where the document writes that word with a hyphen
-   elsewhere, e.g. "non-exclusive").
+   joined, keeping the hyphen only for compounds the document's own vocabulary shows
+   ("non-exclusive", "three-party").
 5. Paragraph breaks come from the layout: a vertical gap larger than the page's line spacing,
    a short last line, an indented first line, a numbered clause or a heading after a line
    that ends a sentence. Paragraphs are separated by one blank line; a paragraph that runs over
-   a page break is joined into one.
+   a page break (or over removed furniture) is joined into one.
 """
 
 from __future__ import annotations
@@ -321,7 +323,8 @@ class _Vocabulary:
 
 def _join(left: str, right: str, vocabulary: _Vocabulary) -> str:
     """Join two lines of one paragraph, repairing a word hyphenated across the break."""
-    m = re.search(r"([A-Za-z]+)-$", left)
+    # Only the end of ``left`` matters, and it may be a whole long paragraph.
+    m = re.search(r"([A-Za-z]+)-$", left[-80:])
     if m and right[0].islower():
         tail = re.match(r"[a-z]+", right)
         if vocabulary.keeps_hyphen(m.group(1), tail.group(0) if tail else ""):
