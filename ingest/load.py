@@ -112,7 +112,7 @@ def _join_pages(page_texts: list[str]) -> tuple[str, list[tuple[int, int]]]:
     ranges: list[tuple[int, int]] = []
     length = 0
     for page in page_texts:
-        if page.strip() and parts:
+        if page.strip() and length:
             parts.append("\n\n")
             length += 2
         ranges.append((length, length + len(page)))

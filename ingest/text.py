@@ -34,4 +34,4 @@ def pages_of(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text)
     pages = [_TRAILING_SPACE.sub("\n", p) for p in text.split("\f")]
-    return [p.strip("\n") for p in pages]
+    return [p.strip("\n") if p.strip() else "" for p in pages]
