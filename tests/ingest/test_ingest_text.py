@@ -47,7 +47,7 @@ def test_form_feeds_make_pages() -> None:
 
 
 def test_blank_pages_add_no_text() -> None:
-    doc = load_bytes(b"\x0c  \n\x0cText here.\x0c\x0cMore.", "blank-first.txt")
+    doc = load_bytes(b"  \n\x0cText here.\x0c\x0cMore.", "blank-first.txt")
     assert doc.text == "Text here.\n\nMore."
     assert [(p.start, p.end) for p in doc.pages] == [(0, 0), (0, 10), (10, 10), (12, 17)]
     assert [c.page for c in doc.chunks] == [2, 4]
