@@ -43,15 +43,26 @@ class PdfPage:
     has_images: bool
 
 
-def _has_images(page) -> bool:  # noqa: ANN001 - pypdf PageObject
+def _has_images(page) -> bool:  # noqa: ANN001 - pypdf PageObject or form XObject
+    """Does the page draw an image (directly or inside a form XObject, as scanners do)?"""
+    return _draws_image(page, depth=0)
+
+
+def _draws_image(obj, depth: int) -> bool:  # noqa: ANN001
     try:
-        resources = page.get("/Resources")
+        resources = obj.get("/Resources")
         xobjects = resources.get_object().get("/XObject") if resources else None
         if not xobjects:
             return False
-        return any(
-            xobjects[k].get_object().get("/Subtype") == "/Image" for k in xobjects.get_object()
-        )
+        xobjects = xobjects.get_object()
+        for key in xobjects:
+            xobject = xobjects[key].get_object()
+            subtype = xobject.get("/Subtype")
+            if subtype == "/Image":
+                return True
+            if subtype == "/Form" and depth < 3 and _draws_image(xobject, depth + 1):
+                return True
+        return False
     except Exception:  # noqa: BLE001 - a broken resource dict only matters for the message
         return False
 

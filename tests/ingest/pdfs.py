@@ -85,3 +85,39 @@ def encrypt_pdf(data: bytes, user_password: str, algorithm: str = "AES-256") -> 
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def form_wrapped_image_pdf() -> bytes:
+    """A scan as some scanners write it: the page draws a form XObject holding the image."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        StreamObject,
+    )
+
+    scan = PdfReader(io.BytesIO(image_page_pdf())).pages[0]
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    form = StreamObject()
+    form.set_data(scan.get_contents().get_data())
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject([FloatObject(v) for v in (0, 0, 595, 842)]),
+            NameObject("/Resources"): scan["/Resources"].get_object().clone(writer),
+        }
+    )
+    resources = {NameObject("/Fm1"): writer._add_object(form)}  # pypdf has no public adder
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject(resources)}
+    )
+    contents = StreamObject()
+    contents.set_data(b"q /Fm1 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(contents)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -23,7 +23,7 @@ from ingest import (
     load_bytes,
     load_document,
 )
-from tests.ingest.pdfs import build_pdf, encrypt_pdf, image_page_pdf
+from tests.ingest.pdfs import build_pdf, encrypt_pdf, form_wrapped_image_pdf, image_page_pdf
 
 CLAUSE = "1. Term. This Agreement runs for two years from the Effective Date."
 
@@ -90,6 +90,11 @@ def test_image_only_pdf_has_no_text_layer() -> None:
         load_bytes(image_page_pdf(), "scan.pdf")
     _assert_message(info.value, "scan.pdf")
     assert "scanned" in info.value.message and "OCR is not done" in info.value.message
+
+
+def test_image_inside_a_form_xobject_counts_as_a_scan() -> None:
+    with pytest.raises(NoTextLayerError):
+        load_bytes(form_wrapped_image_pdf(), "scan.pdf")
 
 
 def test_scanned_page_among_text_pages_is_reported_not_fatal() -> None:
