@@ -67,9 +67,11 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[S
 
 def _ends_sentence(text: str, start: int, stop: int, nxt: int) -> bool:
     """Is the candidate boundary ``text[stop:nxt]`` a real end of the sentence opened at start?"""
-    before = text[start:stop].rstrip("\"'”’)] \t\n")
-    if _ENUMERATOR_ONLY.match(before):
+    closing = "\"'”’)] \t\n"
+    if stop - start <= 40 and _ENUMERATOR_ONLY.match(text[start:stop].rstrip(closing)):
         return False  # "2." of "2. Start Date and Term." is the clause number, not a sentence
+    # Only the last word matters (a long run of rejected candidates must stay linear).
+    before = text[max(start, stop - 80) : stop].rstrip(closing)
     last = before.rsplit(maxsplit=1)[-1].lstrip("(\"'“‘[").lower() if before else ""
     if not last.endswith("."):
         return True  # ! or ?
