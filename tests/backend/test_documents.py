@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from backend_factories import CONTRACT_TXT, auth, contract_pdf, make_key, upload, wait_until_final
+from backend_factories import (
+    CONTRACT_TXT,
+    SHORT_CONTRACT,
+    auth,
+    contract_pdf,
+    make_key,
+    upload,
+    wait_until_final,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -51,11 +59,12 @@ def test_corrupt_pdf_fails_with_its_message(api: TestClient) -> None:
 
 def test_another_tenants_objects_are_not_found(api: TestClient) -> None:
     owner, stranger = make_key(), make_key()
-    doc_id = upload(api, owner, CONTRACT_TXT.read_bytes(), "contract.txt").json()["id"]
+    # A short contract: the worker explains the question below in the background.
+    doc_id = upload(api, owner, SHORT_CONTRACT.encode(), "contract.txt").json()["id"]
     wait_until_final(api, owner, f"/v1/documents/{doc_id}")
     q = api.post(
         f"/v1/documents/{doc_id}/questions",
-        json={"question": "Who is the employer?", "answer": "Northwind Analytics Ltd."},
+        json={"question": "Who provides the services?", "answer": "The Supplier"},
         headers=auth(owner),
     )
     assert q.status_code == 202
@@ -74,7 +83,7 @@ def test_another_tenants_objects_are_not_found(api: TestClient) -> None:
     assert api.get("/v1/documents", headers=h).json() == {"data": [], "count": 0}
     assert api.get("/v1/questions", headers=h).json() == {"data": [], "count": 0}
     # The same bytes uploaded by the stranger are a separate document.
-    theirs = upload(api, stranger, CONTRACT_TXT.read_bytes(), "contract.txt")
+    theirs = upload(api, stranger, SHORT_CONTRACT.encode(), "contract.txt")
     assert theirs.status_code == 202 and theirs.json()["id"] != doc_id
     # The owner still sees their own.
     assert api.get(f"/v1/questions/{question_id}", headers=auth(owner)).status_code == 200
