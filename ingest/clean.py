@@ -256,7 +256,14 @@ def _breaks(a: _Line, b: _Line, st: _PageStats) -> bool:
         return False  # a sentence running on
     if st.gap is not None and dy > 1.45 * st.gap + 0.5:
         return True  # blank space between the lines
-    if short and (ends or first.isupper() or first.isdigit() or first in "\"'“‘(["):
+    # A short line ending "... consent of" wrapped early (a long word followed); one
+    # ending "...; and" before "(b)" closes a list item.
+    open_end = bool(_OPEN_END.search(a.text)) and not _is_enumerated(b.text)
+    if (
+        short
+        and not open_end
+        and (ends or first.isupper() or first.isdigit() or first in "\"'“‘([")
+    ):
         return True  # the last line of a paragraph, a heading or a list line
     if ends and (_is_enumerated(b.text) or _is_heading(b, full)):
         return True
