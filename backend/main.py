@@ -63,6 +63,7 @@ def create_app() -> FastAPI:
                     "path": request.url.path,
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - t0) * 1000, 1),
+                    "tenant_id": getattr(request.state, "tenant_id", None),
                 },
             )
             return response

@@ -87,11 +87,12 @@ _docqa_start_worker() {
         return 1
     }
     : >"$log"
-    (cd "$_docqa_root" && exec $_docqa_cli worker --concurrency 1 --hostname "docqa-ci@%h") \
+    # Its own process group (setsid), so stopping it also stops its pool processes.
+    (cd "$_docqa_root" && exec setsid $_docqa_cli worker --concurrency 1 --hostname "docqa-ci@%h") \
         >>"$log" 2>&1 </dev/null &
     echo $! >"$DOCQA_SERVICES_DIR/worker.pid"
     for _ in $(seq 120); do
-        grep -q "ready" "$log" && break
+        grep -q ' ready\.' "$log" && break  # Celery's "celery@host ready."
         if ! _docqa_pid_alive "$DOCQA_SERVICES_DIR/worker.pid"; then
             cat "$log" >&2
             _docqa_log "the Celery worker did not start"
@@ -108,10 +109,10 @@ docqa_services_stop() {
     if [ -f "$dir/worker.pid" ]; then
         pid=$(cat "$dir/worker.pid")
         if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
+            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
             for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-            kill -KILL "$pid" 2>/dev/null || true
         fi
+        kill -KILL -- "-$pid" 2>/dev/null || true
     fi
     if _docqa_pid_alive "$dir/redis.pid"; then
         kill -TERM "$(cat "$dir/redis.pid")" 2>/dev/null || true

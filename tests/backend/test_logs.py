@@ -33,6 +33,7 @@ def test_logs_are_json_with_ids_and_no_secrets(
     requests = [x for x in lines if x["msg"] == "request"]
     assert requests and all(len(x["request_id"]) == 32 for x in requests)
     assert {x["status"] for x in requests} >= {202, 200, 401}
+    assert {x["tenant_id"] for x in requests if x["status"] == 202} != {None}
     tasks = [x for x in lines if x["msg"] == "task finished"]
     assert tasks and all(x["task_id"].startswith("embedded-") for x in tasks)
     assert tasks[0]["task"] == "docqa.ingest.document" and tasks[0]["status"] == "done"
