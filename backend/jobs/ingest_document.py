@@ -59,7 +59,8 @@ def run(document_id: uuid.UUID) -> str | None:
                     document_id,
                     token,
                     status=Status.done,
-                    text=doc.text,
+                    # PostgreSQL text cannot hold NUL; a same-length space keeps every offset.
+                    text=doc.text.replace("\x00", " "),
                     kind=doc.kind,
                     pages=[{"number": p.number, "start": p.start, "end": p.end} for p in doc.pages],
                     n_pages=len(doc.pages),

@@ -27,6 +27,8 @@ class QuestionCreate(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("question must not contain NUL characters")
         value = value.strip()
         if not value:
             raise ValueError("question must not be blank")
@@ -36,7 +38,11 @@ class QuestionCreate(BaseModel):
     @classmethod
     def _blank_answer_is_none(cls, value: str | None) -> str | None:
         # An empty answer cell means "let the model answer" (audit spreadsheets too).
-        return value.strip() or None if value is not None else None
+        if value is None:
+            return None
+        if "\x00" in value:
+            raise ValueError("answer must not contain NUL characters")
+        return value.strip() or None
 
 
 class DocumentSummary(BaseModel):

@@ -115,6 +115,8 @@ def test_question_validation(client: TestClient) -> None:
         ({"question": "Pay?", "colour": "red"}, "colour: Extra inputs are not permitted"),
         ({"question": "x" * 2001}, "question: String should have at most 2000 characters"),
         ({"question": "Pay?", "kappa": 2}, "kappa: Input should be less than or equal to 1"),
+        ({"question": "Pay\u0000?"}, "question: question must not contain NUL characters"),
+        ({"question": "Pay?", "answer": "\u0000"}, "answer: answer must not contain NUL"),
     ]
     for body, message in cases:
         r = client.post(url, json=body, headers=h)

@@ -114,3 +114,17 @@ def test_identical_questions_are_reused_unless_failed(client: TestClient) -> Non
     assert (same.status_code, same.json()) == (200, {"id": second.json()["id"], "status": "done"})
     other = client.post(url, json={**body, "granularity": "sentence"}, headers=h)
     assert other.status_code == 202 and other.json()["id"] != second.json()["id"]
+
+
+def test_hostile_file_names_and_content_types_are_stored_safely(api: TestClient) -> None:
+    key = make_key()
+    r = api.post(
+        "/v1/documents",
+        files={"file": ("../../etc/pass\x00wd\n.txt", b"Plain text.", "text/" + "x" * 300)},
+        headers=auth(key),
+    )
+    assert r.status_code == 202, r.text
+    doc = api.get(f"/v1/documents/{r.json()['id']}", headers=auth(key)).json()
+    name = doc["filename"]
+    assert name.startswith("pass") and name.endswith(".txt") and "/" not in name
+    assert not any(ord(c) < 32 for c in name)

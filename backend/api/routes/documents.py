@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from pathlib import PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 _READ_BLOCK = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Multipart framing around the file; a body larger than the limit plus this is refused unread.
 _MULTIPART_SLACK = 64 * 1024
 
@@ -64,7 +67,8 @@ def create_document(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _MULTIPART_SLACK:
         raise HTTPException(413, f"file too large: the limit is {limit // (1024 * 1024)} MiB")
-    filename = (file.filename or "").strip()
+    # Control characters (NUL above all) cannot be stored in PostgreSQL text.
+    filename = _CONTROL.sub("", PurePath(file.filename or "").name).strip()
     if not filename:
         raise HTTPException(400, "the uploaded file has no name")
     data = _read_limited(file, limit)
@@ -78,7 +82,7 @@ def create_document(
         session,
         tenant=tenant,
         filename=filename[:255],
-        content_type=file.content_type,
+        content_type=_CONTROL.sub("", file.content_type or "")[:100] or None,
         data=data,
     )
     if created:
