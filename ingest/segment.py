@@ -111,14 +111,37 @@ def word_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     return [m.span() for m in _WORD.finditer(text, start, end)]
 
 
+_HEADING_MAX_CHARS = 100
+# A paragraph ending like this is a sentence, not a heading.
+_SENTENCE_PUNCTUATION = re.compile(r"""[.!?;:,]["'”’)\]]*$""")
+
+
+def _attach_headings(text: str, paragraphs: list[Span]) -> list[Span]:
+    """Merge each heading-like paragraph (short, no closing punctuation) into the next one."""
+    out: list[Span] = []
+    pending: int | None = None  # start of the headings waiting for their paragraph
+    for s, e in paragraphs:
+        start = s if pending is None else pending
+        if e - s <= _HEADING_MAX_CHARS and not _SENTENCE_PUNCTUATION.search(text[s:e]):
+            pending = start
+            continue
+        out.append((start, e))
+        pending = None
+    if pending is not None:  # trailing headings have nothing to attach to
+        out.append((pending, paragraphs[-1][1]))
+    return out
+
+
 def chunk_spans(text: str, target: int = 50) -> list[Span]:
     """About ``target`` chunks on paragraph boundaries.
 
     Paragraphs are kept whole where the document has no more than ``target`` of them; small
     neighbours are merged when there are more; a paragraph far longer than the average chunk is
-    split on sentence boundaries (langchain's recursive splitter), so no chunk dominates.
+    split on sentence boundaries (langchain's recursive splitter), so no chunk dominates. A
+    heading ("ARTICLE XI", "EMPLOYMENT AGREEMENT") goes with the paragraph after it: alone it
+    is no evidence for anything and costs the engine a forward pass.
     """
-    paragraphs = paragraph_spans(text)
+    paragraphs = _attach_headings(text, paragraph_spans(text))
     if not paragraphs:
         return []
     total = sum(e - s for s, e in paragraphs)

@@ -54,7 +54,7 @@ def test_human_view_shows_pages_chunks_and_first_chunks() -> None:
     result = _run(str(EXAMPLE_PDF))
     assert result.exit_code == 0, result.output
     assert "employment_contract.pdf" in result.stdout
-    assert "2 pages" in result.stdout and "16 chunks" in result.stdout
+    assert "2 pages" in result.stdout and "15 chunks" in result.stdout
     assert "EMPLOYMENT AGREEMENT" in result.stdout
     assert "more chunks (--json for all)" in result.stdout
 

@@ -17,7 +17,8 @@ def test_example_pdf_gives_clean_clauses() -> None:
     assert doc.text == expected  # no running header, no "Page N of 2"
     assert len(doc.pages) == 2
     paragraphs = [doc.text[s:e] for s, e in paragraph_spans(doc.text)]
-    assert [c.text for c in doc.chunks] == paragraphs
+    # One chunk per clause; the title goes with the opening paragraph.
+    assert [c.text for c in doc.chunks] == [paragraphs[0] + "\n\n" + paragraphs[1], *paragraphs[2:]]
     pay = next(c for c in doc.chunks if c.text.startswith("5. Pay."))
     assert "28.50 GBP per hour" in pay.text and pay.page == 1
     # Clause 10 starts on page 1 and ends on page 2.

@@ -47,9 +47,11 @@ def test_multi_page_paragraphs_and_page_ranges() -> None:
     assert doc.page_at(page2 - 1) == 1
     assert doc.page_at(page2) == 2
     assert doc.page_at(len(doc.text) - 1) == 2
-    # The paragraph that runs over the page break is one chunk starting on page 1.
-    assert [c.text[:8] for c in doc.chunks] == ["SERVICE ", "1. Servi", "2. Fees.", "3. Term."]
-    assert [c.page for c in doc.chunks] == [1, 1, 1, 2]
+    # The paragraph that runs over the page break is one chunk starting on page 1; the
+    # title goes with the first clause.
+    assert [c.text[:8] for c in doc.chunks] == ["SERVICE ", "2. Fees.", "3. Term."]
+    assert doc.chunks[0].text.endswith("ends under clause 4.")
+    assert [c.page for c in doc.chunks] == [1, 1, 2]
     for chunk in doc.chunks:
         assert doc.text[chunk.start : chunk.end] == chunk.text
 

@@ -73,6 +73,18 @@ def test_chunks_merge_short_paragraphs_to_the_target() -> None:
     assert all(text[s:e].startswith("Paragraph") and text[s:e].endswith(".") for s, e in spans)
 
 
+def test_headings_go_with_the_next_paragraph() -> None:
+    text = (
+        "ARTICLE XI\n\nADDITIONAL RIGHTS\n\nSection 11.1 Assistance. Each Party shall help.\n\n"
+        "11.2 Costs. Each Party bears its costs.\n\nSCHEDULE A"
+    )
+    assert [text[s:e] for s, e in chunk_spans(text)] == [
+        "ARTICLE XI\n\nADDITIONAL RIGHTS\n\nSection 11.1 Assistance. Each Party shall help.",
+        "11.2 Costs. Each Party bears its costs.",
+        "SCHEDULE A",  # nothing follows it
+    ]
+
+
 def test_a_very_long_paragraph_is_split_on_sentences() -> None:
     text = "Short intro.\n\n" + " ".join(f"Sentence {i} of the long clause." for i in range(300))
     spans = chunk_spans(text, target=10)

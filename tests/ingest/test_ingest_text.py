@@ -14,8 +14,7 @@ def test_markdown_is_kept_as_text_with_newlines_normalised() -> None:
     assert doc.kind == "md"
     assert doc.sha256 == hashlib.sha256(raw).hexdigest()
     assert [c.text for c in doc.chunks] == [
-        "# Lease",
-        "## 1. Rent\nThe rent is **900 EUR** a month.",
+        "# Lease\n\n## 1. Rent\nThe rent is **900 EUR** a month.",  # heading with its text
         "- item one",
     ]
     assert doc.warnings == []
