@@ -3,6 +3,7 @@ PostgreSQL + Redis + a Celery worker, with the real bundled model."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,8 @@ def test_full_path_through_the_worker(services_client: TestClient, tmp_path: Pat
         answer=None,
         timeout_s=600,
     )
+    # One worker process, one model load, however many tasks it has run.
+    log = Path(os.environ.get("DOCQA_SERVICES_DIR", "/nonexistent")) / "worker.log"
+    if log.is_file():
+        loads = [line for line in log.read_text().splitlines() if '"msg": "model loaded"' in line]
+        assert len(loads) == 1, loads
