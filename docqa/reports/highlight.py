@@ -7,6 +7,7 @@ boundary and each piece carries the strongest unit score and evidence score that
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,13 +56,32 @@ def segments(
     for s, e, _ in unit_spans + evidence_spans:
         cuts.update(c for c in (s, e) if start < c < end)
     points = sorted(cuts)
-    result = []
-    for a, b in zip(points, points[1:], strict=False):
-        # Quadratic in the number of spans, fine for the ~50-500 units an explanation has.
-        u = [score for s, e, score in unit_spans if s <= a and b <= e]
-        v = [score for s, e, score in evidence_spans if s <= a and b <= e]
-        result.append(Segment(a, b, max(u) if u else None, max(v) if v else None))
-    return result
+    pieces = list(zip(points, points[1:], strict=False))
+    unit_max = _covering_max(pieces, unit_spans)
+    evidence_max = _covering_max(pieces, evidence_spans)
+    return [
+        Segment(a, b, u, v) for (a, b), u, v in zip(pieces, unit_max, evidence_max, strict=True)
+    ]
+
+
+def _covering_max(
+    pieces: list[tuple[int, int]], spans: list[tuple[int, int, float]]
+) -> list[float | None]:
+    """For each piece (no span boundary inside it), the largest score of the spans covering
+    it. A sweep with a max-heap: O(n log n), so word-level explanations of long documents
+    (thousands of units) render quickly."""
+    order = sorted(spans)
+    heap: list[tuple[float, int]] = []  # (-score, end) of spans started so far
+    out: list[float | None] = []
+    i = 0
+    for a, _b in pieces:
+        while i < len(order) and order[i][0] <= a:
+            heapq.heappush(heap, (-order[i][2], order[i][1]))
+            i += 1
+        while heap and heap[0][1] <= a:  # ended before this piece: drop lazily
+            heapq.heappop(heap)
+        out.append(-heap[0][0] if heap else None)
+    return out
 
 
 def max_positive(scores: Iterable[float | None]) -> float:

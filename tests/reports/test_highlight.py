@@ -51,3 +51,25 @@ def test_excerpt_windows_grow_to_whole_paragraphs_nearby():
     window = excerpt_windows(text, [{"start": second + 200, "end": second + 220}])[0]
     assert text[window.start : window.end] == paras[1]
     assert window.clipped_start and window.clipped_end
+
+
+def test_sweep_matches_brute_force_on_random_overlapping_spans():
+    import random
+
+    rng = random.Random(7)
+    text = "x" * 500
+    for _ in range(50):
+        spans = []
+        for _ in range(rng.randint(0, 30)):
+            s = rng.randint(-10, 505)
+            spans.append({"start": s, "end": s + rng.randint(0, 120), "score": rng.uniform(-1, 1)})
+        lo, hi = sorted(rng.sample(range(0, 501), 2))
+        for seg in segments(text, spans, spans[:5], lo, hi):
+            covering = [
+                sp["score"] for sp in spans if sp["start"] <= seg.start and seg.end <= sp["end"]
+            ]
+            assert seg.unit_score == (max(covering) if covering else None)
+            ev = [
+                sp["score"] for sp in spans[:5] if sp["start"] <= seg.start and seg.end <= sp["end"]
+            ]
+            assert seg.evidence_score == (max(ev) if ev else None)
