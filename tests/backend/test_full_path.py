@@ -62,12 +62,13 @@ def _full_path(
     key = make_key()
     r = upload(api, key, pdf.read_bytes(), pdf.name)
     doc_id = r.json()["id"]
+    # Asked at once, as a client would: a question whose document is still being ingested
+    # waits for it (the task retries) instead of failing.
+    status, question_id = _ask(api, key, doc_id, question=question, answer=answer)
+    assert status == 202
     doc = wait_until_final(api, key, f"/v1/documents/{doc_id}")
     assert doc["status"] == "done", doc
     text = doc["text"]
-
-    status, question_id = _ask(api, key, doc_id, question=question, answer=answer)
-    assert status == 202
     body = wait_until_final(api, key, f"/v1/questions/{question_id}", timeout_s=timeout_s)
     _check_explanation(body, text)
     if answer is None:
