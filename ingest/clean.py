@@ -58,6 +58,8 @@ _ENUMERATOR = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _ENDS_SENTENCE = re.compile(r"""[.:;!?]["'”’)\]]*$""")
+# The first line of a footnote: "1 Merchant consists of ...", "* Confidential ...".
+_FOOTNOTE = re.compile(r"^(?:\d{1,2}|[*†‡§]{1,3})\s?[A-Z]")
 # A line ending like this leaves its sentence open.
 _OPEN_END = re.compile(
     r"(?:,|\b(?:and|or|of|the|to|in|for|by|with|a|an|that|which|including|any|such|shall))$",
@@ -342,6 +344,44 @@ def _join(left: str, right: str, vocabulary: _Vocabulary) -> str:
     return left + " " + right
 
 
+def _paragraphs(lines: list[_Line], st: _PageStats) -> list[list[_Line]]:
+    paras: list[list[_Line]] = []
+    for i, line in enumerate(lines):
+        if i == 0 or _breaks(lines[i - 1], line, st):
+            paras.append([line])
+        else:
+            paras[-1].append(line)
+    return paras
+
+
+def _defer_footnotes(pages: list[list[list[_Line]]]) -> list[list[list[_Line]]]:
+    """Footnotes at the bottom of a page whose last sentence runs on to the next page.
+
+    Left in place they would cut that sentence in two (and the next page's first words would
+    be glued to the footnote), so they are taken off the page here and written after the
+    paragraph they interrupted.
+    """
+    deferred: list[list[list[_Line]]] = [[] for _ in pages]
+    for n, paras in enumerate(pages[:-1]):
+        nxt = pages[n + 1]
+        if not nxt or not nxt[0][0].text[0].islower():
+            continue
+        k = len(paras)
+        while k > 1 and _FOOTNOTE.match(paras[k - 1][0].text):
+            k -= 1
+        if k < len(paras) and not _ENDS_SENTENCE.search(paras[k - 1][-1].text):
+            deferred[n] = paras[k:]
+            del paras[k:]
+    return deferred
+
+
+def _text(lines: list[_Line], vocabulary: _Vocabulary) -> str:
+    text = lines[0].text
+    for line in lines[1:]:
+        text = _join(text, line.text, vocabulary)
+    return text
+
+
 def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
     """The cleaned document text and each page's (start, end) character range in it."""
     pages = [[ln for line in p.lines if (ln := _normalise(line)) is not None] for p in raw_pages]
@@ -350,38 +390,35 @@ def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
     all_lines = [line for lines in pages for line in lines]
     vocabulary = _Vocabulary.of([line.text for line in all_lines])
     doc_full_width = _percentile([_width(x) for x in all_lines], 0.9) if all_lines else 800.0
-
-    # Paragraphs per page, as lists of line texts.
-    paragraphs: list[list[list[str]]] = []
-    firsts_lasts: list[tuple[_Line, _Line] | None] = []
-    for lines in pages:
-        st = _stats(lines, doc_full_width)
-        paras: list[list[str]] = []
-        for i, line in enumerate(lines):
-            if i == 0 or _breaks(lines[i - 1], line, st):
-                paras.append([line.text])
-            else:
-                paras[-1].append(line.text)
-        paragraphs.append(paras)
-        firsts_lasts.append((lines[0], lines[-1]) if lines else None)
+    paragraphs = [_paragraphs(lines, _stats(lines, doc_full_width)) for lines in pages]
+    footnotes = _defer_footnotes(paragraphs)
 
     parts: list[str] = []
     length = 0
     ranges: list[tuple[int, int]] = []
     prev_last: _Line | None = None
+    pending: list[list[_Line]] = []  # footnotes waiting for the end of their paragraph
     open_paragraph = ""  # text of the paragraph now being written, for hyphen repair
-    for paras, fl, raw in zip(paragraphs, firsts_lasts, raw_pages, strict=True):
-        if not paras or fl is None:
+
+    def add(sep: str, text: str) -> None:
+        nonlocal length
+        parts.extend((sep, text))
+        length += len(sep) + len(text)
+
+    for paras, notes, raw in zip(paragraphs, footnotes, raw_pages, strict=True):
+        if not paras:
+            if pending:  # nothing to continue here: they close the previous page
+                for note in pending:
+                    add("\n\n", _text(note, vocabulary))
+                pending, prev_last = [], None
             ranges.append((length, length))
             if raw.has_images:
                 prev_last = None  # an image-only page ends the paragraph; a blank one doesn't
             continue
         page_start = None
         for j, lines in enumerate(paras):
-            text = lines[0]
-            for nxt in lines[1:]:
-                text = _join(text, nxt, vocabulary)
-            if j == 0 and prev_last is not None and _continues(prev_last, fl[0], doc_full_width):
+            text = _text(lines, vocabulary)
+            if j == 0 and prev_last is not None and _continues(prev_last, lines[0], doc_full_width):
                 joined = _join(open_paragraph, text, vocabulary)
                 # _join keeps ``open_paragraph`` as a prefix unless it drops a hyphen.
                 if joined.startswith(open_paragraph):
@@ -396,12 +433,18 @@ def clean_pages(raw_pages: list[PdfPage]) -> tuple[str, list[tuple[int, int]]]:
             else:
                 sep = "\n\n" if parts else ""
                 open_paragraph = text
-            parts.append(sep)
-            length += len(sep)
             if page_start is None:
-                page_start = length
-            parts.append(text)
-            length += len(text)
+                page_start = length + len(sep)
+            add(sep, text)
+            if j == 0:
+                for note in pending:
+                    add("\n\n", _text(note, vocabulary))
+                pending = []
         ranges.append((page_start if page_start is not None else length, length))
-        prev_last = fl[1]
+        prev_last = paras[-1][-1]
+        pending = notes
+    for note in pending:
+        add("\n\n", _text(note, vocabulary))
+    if pending:
+        ranges[-1] = (ranges[-1][0], length)
     return "".join(parts), ranges

@@ -191,3 +191,24 @@ def test_page_number_in_mid_page_does_not_split_the_paragraph() -> None:
         "LOST PROFITS, WHETHER BASED ON CONTRACT OR TORT.\n\n"
         "8. Notices. All notices shall be in writing."
     )
+
+
+def test_footnote_does_not_cut_the_sentence_running_over_the_page() -> None:
+    body = [
+        "1. Scope. The Supplier shall deliver all goods listed in the order (as defined) and",
+        "all documents that belong to them, including the certificates of origin and the",
+        "packing lists, free of charge to",
+    ]
+    note = "1 The order is the purchase order issued under the framework agreement."
+    pages = [
+        [*body, "", "", "", note],
+        ["the address given by the Buyer within ten days.", "", "2. Price. The price is fixed."],
+    ]
+    doc = load_bytes(build_pdf(pages), "footnote.pdf")
+    assert doc.text == (
+        " ".join(body) + " the address given by the Buyer within ten days.\n\n"
+        f"{note}\n\n2. Price. The price is fixed."
+    )
+    # The footnote is written after the paragraph it interrupted, on the page where that ends.
+    assert doc.page_at(doc.text.index(note)) == 2
+    assert doc.pages[1].start == doc.text.index("the address given")
