@@ -14,7 +14,8 @@ What is removed or repaired, in order:
 5. Paragraph breaks come from the layout: a vertical gap larger than the page's line spacing,
    a short last line, an indented first line, a numbered clause or a heading after a line
    that ends a sentence. Paragraphs are separated by one blank line; a paragraph that runs over
-   a page break (or over removed furniture) is joined into one.
+   a page break (or over removed furniture) is joined into one, and a footnote that stood in
+   its way is written after it.
 """
 
 from __future__ import annotations
