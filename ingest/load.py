@@ -21,13 +21,15 @@ from ingest.pdf import read_pdf
 from ingest.segment import chunk_spans
 
 
-def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MiB"
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MiB"
+    return f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n} bytes"
 
 
 def _too_large(name: str, size: int, limits: IngestLimits) -> FileTooLargeError:
     return FileTooLargeError(
-        f"{name} is {_mib(size)}, more than the upload limit of {_mib(limits.max_bytes)}."
+        f"{name} is {_size(size)}, more than the upload limit of {_size(limits.max_bytes)}."
     )
 
 
