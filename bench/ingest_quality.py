@@ -66,7 +66,7 @@ def _shingles(text: str, n: int = 8) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}
 
 
-def _answers(qa_path: Path) -> dict[str, list[str]]:
+def cuad_answers(qa_path: Path) -> dict[str, list[str]]:
     """Distinct answer texts per PDF file name."""
     data = json.loads(qa_path.read_text(encoding="utf-8"))
     out: dict[str, list[str]] = {}
@@ -82,7 +82,7 @@ def _answers(qa_path: Path) -> dict[str, list[str]]:
 def run(data_dir: str | Path, *, limit: int | None = None, examples: int = 3) -> dict[str, Any]:
     """Measure every CUAD PDF under ``data_dir``/cuad (the first ``limit`` when given)."""
     cuad = Path(data_dir) / "cuad"
-    answers = _answers(cuad / QA_FILE)
+    answers = cuad_answers(cuad / QA_FILE)
     pdfs = sorted((cuad / "pdf").iterdir())[:limit]
     rows: list[dict[str, Any]] = []
     failures: list[dict[str, str]] = []
