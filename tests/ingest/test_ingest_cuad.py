@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.ingest_quality import fold_alnum, run
+from bench.ingest_quality import QA_FILE, cuad_answers, fold_alnum, run
 from ingest import Document, load_document
 
 ALLIED = (
@@ -47,8 +47,6 @@ def test_offsets_pages_and_chunks_are_consistent(cuad_doc: Document) -> None:
 
 
 def test_cuad_answer_clauses_are_found(cuad_doc: Document, cuad_dir: Path) -> None:
-    from bench.ingest_quality import QA_FILE, cuad_answers
-
     answers = cuad_answers(cuad_dir / QA_FILE)[Path(cuad_doc.name).name]
     clauses = [a for a in answers if len(a.split()) >= 5]
     folded = fold_alnum(cuad_doc.text)
