@@ -37,7 +37,7 @@ _docqa_start_postgres() {
     rm -rf "$dir"
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
-    _docqa_as_pg "$_docqa_pg_bin/initdb" -D "$dir" -U docqa -A trust -E UTF8 --no-sync >/dev/null
+    _docqa_as_pg "$_docqa_pg_bin/initdb" -D "$dir" -U docqa -A trust -E UTF8 --locale=C --no-sync >/dev/null
     port=$(_docqa_free_port)
     _docqa_as_pg "$_docqa_pg_bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
