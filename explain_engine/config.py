@@ -21,7 +21,7 @@ class AtmanConfig:
     kappa: float | None = None  # correlated suppression threshold; None = off
     # Smallest best-unit score (nats of answer cross-entropy) for an answer to count as
     # supported by the document. Calibrated on CUAD/SQuAD by `docqa bench quality`.
-    supported_threshold: float = 0.05
+    supported_threshold: float = 0.5
     # Budget for the working memory of the perturbation batches (KV copies, activations).
     memory_budget_mb: int = 1024
     max_batch_rows: int = 16

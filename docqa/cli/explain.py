@@ -58,6 +58,7 @@ def explain(
     # Imported here so that `docqa --help` and `docqa ingest` stay fast.
     from docqa.pipeline import explain_document
     from explain_engine import AtmanConfig, ExplainError, Explainer
+    from explain_engine.units import check_granularity
 
     quiet_libraries()
 
@@ -71,6 +72,7 @@ def explain(
     except IngestError as exc:
         _fail(exc.message)
     try:
+        check_granularity(granularity)  # before the model loads: bad options fail at once
         config = AtmanConfig(
             mode=mode or settings.mode,
             factor=factor if factor is not None else settings.factor,

@@ -1,0 +1,86 @@
+"""`docqa explain` as a user runs it: a real process, the bundled model, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import EXAMPLE_PDF, EXAMPLE_TXT
+
+DESIGN_KEYS = {"document", "question", "answer", "answer_source", "model", "method", "units",
+               "evidence", "supported", "cost"}
+
+
+def docqa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = os.environ | {"HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "docqa.cli.main", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cache is warm
+    html = tmp_path / "evidence.html"
+    proc = docqa("explain", str(EXAMPLE_PDF), "-q", "What is the pay per hour?",
+                 "-a", "28.50 GBP per hour", "--json", "--html", str(html))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert DESIGN_KEYS <= set(result)
+    assert result["answer_source"] == "given"
+    assert result["method"] == {"name": "atman", "mode": "log_additive", "factor": 0.0,
+                                "kappa": None, "granularity": "paragraph"}
+    ingested = json.loads(docqa("ingest", str(EXAMPLE_PDF), "--json").stdout)
+    text = ingested["text"]
+    assert result["document"] == ingested["document"]
+    top = result["evidence"][0]
+    assert text[top["start"] : top["end"]] == top["text"]
+    assert top["text"].startswith("5. Pay. The Employee is paid 28.50 GBP per hour")
+    assert top["page"] == 1
+    scores = [e["score"] for e in result["evidence"]]
+    assert scores == sorted(scores, reverse=True)
+    assert [(u["start"], u["end"]) for u in result["units"]] == [
+        (c["start"], c["end"]) for c in ingested["chunks"]]
+    assert result["supported"] is True
+    assert result["cost"]["forward_passes"] == len(result["units"]) + 1
+    page = html.read_text()
+    assert "28.50 GBP per hour" in page and "<script src=" not in page
+
+
+def test_human_output_shows_answer_and_evidence(explainer):
+    proc = docqa("explain", str(EXAMPLE_TXT), "-q", "Where does the employee work?",
+                 "-a", "In Leeds", "--granularity", "sentence")
+    assert proc.returncode == 0, proc.stderr
+    assert "A: In Leeds" in proc.stdout
+    assert "#1 page 1" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.pdf", "-q", "Q?"], "no such file: missing.pdf"),
+        ([str(EXAMPLE_TXT), "-q", "   "], "the question is empty"),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--model", "no-such-org/no-such-model"],
+         "unknown model 'no-such-org/no-such-model'"),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--granularity", "chapter"], "unknown granularity"),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--mode", "nope"], "unknown mode 'nope'"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args, message):
+    proc = docqa("explain", *args)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error:") and message in lines[0]
+
+
+def test_unsupported_file_type(tmp_path):
+    doc = tmp_path / "contract.docx"
+    doc.write_bytes(b"PK\x03\x04 not really a word file")
+    proc = docqa("explain", str(doc), "-q", "Q?")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error:")
+    assert ".docx" in proc.stderr and "not supported" in proc.stderr

@@ -1,0 +1,32 @@
+"""A document longer than the context budget is narrowed to relevant chunks, never a crash."""
+
+from __future__ import annotations
+
+from explain_engine import AtmanConfig, Explainer
+from ingest.segment import chunk_spans
+from tests.conftest import EXAMPLE_TXT
+
+TEXT = EXAMPLE_TXT.read_text()
+
+
+def test_long_document_is_narrowed_to_relevant_chunks(tiny):
+    narrow = Explainer(loaded=tiny.loaded, config=AtmanConfig(context_budget_tokens=200))
+    result = narrow.explain(TEXT, "What is the pay per hour?", answer="28.50 GBP per hour")
+    assert result.explained_spans  # says which chunks were explained
+    explained = "".join(TEXT[s:e] for s, e in result.explained_spans)
+    assert "28.50 GBP per hour" in explained  # BM25 kept the pay clause
+    assert len(result.explained_spans) < len(chunk_spans(TEXT))
+    for u in result.units:
+        assert any(s <= u.start and u.end <= e for s, e in result.explained_spans)
+
+
+def test_whole_document_when_it_fits(tiny):
+    result = tiny.explain(TEXT, "What is the pay per hour?", answer="28.50 GBP")
+    assert result.explained_spans is None
+
+
+def test_very_long_document_does_not_crash(tiny):
+    long_text = "\n\n".join([TEXT] * 12)  # ~8k tokens, over the 2048-token budget
+    result = tiny.explain(long_text, "What is the pay per hour?", answer="28.50 GBP")
+    assert result.explained_spans
+    assert result.stats["sequence_length"] <= 2048 + 200
