@@ -96,8 +96,10 @@ function renderText(container, text, start, end, result) {
   const supported = result ? !!result.supported : true;
   const scale = maxPositive(units.map((u) => u.score).concat(evidence.map((e) => e.score)));
   const level = (score) => (score > 0 && scale > 0 ? Math.min(score / scale, 1) : 0);
+  // Only the spans touching this page take part (word-level explanations have thousands).
+  const here = (s) => s.start < end && s.end > start;
   const nodes = [];
-  for (const seg of segments(start, end, units, evidence)) {
+  for (const seg of segments(start, end, units.filter(here), evidence)) {
     const piece = text.slice(seg.start, seg.end);
     if (seg.ev !== null) {
       const mark = el("mark", piece);
