@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     sweep_interval_s: float = 30.0
     task_max_attempts: int = 3
     task_time_limit_s: int = 1800
+    # Backpressure: uploads + questions queued or running per tenant before new ones get 429
+    # (0 = no limit), and the Retry-After seconds sent with that 429.
+    max_queued_per_tenant: int = 2000  # room for one full audit (1000 items) and more
+    backpressure_retry_after_s: int = 30
     embedded_threads: int = 1  # in-process task threads when no broker is configured
     preload_model: bool = False  # load the model when a worker process starts, not on first task
 

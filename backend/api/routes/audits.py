@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from backend import queue
+from backend.api.backpressure import ensure_capacity
 from backend.api.deps import CurrentTenant, SessionDep
 from backend.crud import audits as crud
 from backend.crud import questions as questions_crud
@@ -126,7 +127,7 @@ def _validate(payload: Any) -> AuditCreate:
     "",
     status_code=202,
     response_model=Accepted,
-    responses=errors(400, 413, 415),
+    responses=errors(400, 413, 415, 429),
     openapi_extra=_OPENAPI_BODY,
 )
 async def create_audit(*, request: Request, session: SessionDep, tenant: CurrentTenant) -> Accepted:
@@ -141,6 +142,8 @@ async def create_audit(*, request: Request, session: SessionDep, tenant: Current
 
 
 def _create(session: Session, tenant: Tenant, body: AuditCreate, specs: list[ItemSpec]) -> Accepted:
+    # Each item may queue a question (reused ones do not, so this errs on the safe side).
+    ensure_capacity(session, tenant=tenant, new=len(specs))
     audit, item_ids, question_ids = crud.create_audit(
         session,
         tenant=tenant,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
@@ -11,8 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 
 from backend import queue
+from backend.api.backpressure import ensure_capacity
 from backend.api.deps import CurrentTenant, SessionDep
 from backend.crud import documents as crud
+from backend.models import Status
 from backend.schemas.common import Accepted, errors
 from backend.schemas.document import (
     DocumentDetail,
@@ -51,7 +54,7 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
     response_model=Accepted,
     responses={
         200: {"model": Accepted, "description": "Already uploaded"},
-        **errors(400, 413, 415),
+        **errors(400, 413, 415, 429),
     },
 )
 def create_document(
@@ -78,6 +81,9 @@ def create_document(
         detect(data, filename)
     except IngestError as exc:
         raise HTTPException(exc.http_status, str(exc)) from exc
+    known = crud.get_by_hash(session, tenant=tenant, sha256=hashlib.sha256(data).hexdigest())
+    if known is None or known.status == Status.failed:
+        ensure_capacity(session, tenant=tenant)  # a repeat upload queues nothing new
     doc, created = crud.create_document(
         session,
         tenant=tenant,

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from backend import queue
+from backend.api.backpressure import ensure_capacity
 from backend.api.deps import CurrentTenant, SessionDep
 from backend.crud import documents as documents_crud
 from backend.crud import questions as crud
@@ -31,7 +32,10 @@ router = APIRouter(tags=["questions"])
     "/v1/documents/{document_id}/questions",
     status_code=202,
     response_model=Accepted,
-    responses={200: {"model": Accepted, "description": "Already asked"}, **errors(400, 404)},
+    responses={
+        200: {"model": Accepted, "description": "Already asked"},
+        **errors(400, 404, 429),
+    },
 )
 def create_question(
     *,
@@ -56,6 +60,9 @@ def create_question(
         "model": settings.model or "bundled",
         "answer": body.answer,
     }
+    key = crud.settings_key(question=body.question, settings=method)
+    if crud.find_reusable(session, tenant=tenant, document=doc, key=key) is None:
+        ensure_capacity(session, tenant=tenant)  # an identical question queues nothing new
     row, created = crud.create_question(
         session,
         tenant=tenant,
