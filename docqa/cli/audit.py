@@ -54,8 +54,8 @@ def audit(
 ) -> None:
     """Explain each item's answer against its document and write a report.
 
-    `document` is a file name inside --documents; an empty `answer` lets the model answer. A
-    failed item is recorded with its error and the audit goes on.
+    Items name a file inside --documents; an empty answer lets the model answer. A failed
+    item is recorded with its error and the audit goes on. The report format follows --out.
     """
     if granularity not in GRANULARITIES:
         raise typer.BadParameter(
