@@ -32,7 +32,9 @@ def measure(kind: str, spec: dict) -> dict:
     """Run ``python -m bench.memory_probe KIND SPEC`` and return its JSON line."""
     proc = subprocess.run(
         [sys.executable, "-m", "bench.memory_probe", kind, json.dumps(spec)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -53,8 +55,13 @@ def _main(kind: str, spec: dict) -> dict:
     if kind == "forward":  # one plain forward pass with full logits, as in inference
         explainer.model(input_ids=ids, use_cache=False)
     elif kind == "atman":
-        explainer.explain(text, spec["question"], answer=spec["answer"], units=units,
-                          granularity=spec.get("granularity", "paragraph"))
+        explainer.explain(
+            text,
+            spec["question"],
+            answer=spec["answer"],
+            units=units,
+            granularity=spec.get("granularity", "paragraph"),
+        )
     elif kind == "gradient":  # one backward pass: the floor of gradient methods
         torch.set_grad_enabled(True)
         emb = explainer.model.get_input_embeddings()(ids).detach().requires_grad_(True)
@@ -63,8 +70,13 @@ def _main(kind: str, spec: dict) -> dict:
     else:
         raise SystemExit(f"unknown kind {kind!r}")
     peak = peak_kb()
-    return {"kind": kind, "rss_before_kb": before, "peak_kb": peak, "delta_kb": peak - before,
-            "sequence_length": int(ids.shape[1])}
+    return {
+        "kind": kind,
+        "rss_before_kb": before,
+        "peak_kb": peak,
+        "delta_kb": peak - before,
+        "sequence_length": int(ids.shape[1]),
+    }
 
 
 if __name__ == "__main__":

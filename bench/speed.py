@@ -45,9 +45,15 @@ def default_cases(cuad_txt: Path | None = None) -> list[Case]:
     cases.append(Case("contract-x2-paragraphs", long_text, chunk_spans(long_text, 50), q, a))
     if cuad_txt and cuad_txt.is_file():
         cuad = cuad_txt.read_text()[:9000]
-        cases.append(Case(f"cuad-{cuad_txt.stem[:24]}-paragraphs", cuad, chunk_spans(cuad, 50),
-                          "What is the governing law of this agreement?",
-                          "The laws of the State of New York."))
+        cases.append(
+            Case(
+                f"cuad-{cuad_txt.stem[:24]}-paragraphs",
+                cuad,
+                chunk_spans(cuad, 50),
+                "What is the governing law of this agreement?",
+                "The laws of the State of New York.",
+            )
+        )
     return cases
 
 
@@ -62,7 +68,9 @@ def matmul_rate(dim: int, inter: int, rows: int = 512, repeats: int = 20) -> flo
     return 2 * rows * dim * inter * repeats / (time.perf_counter() - t)
 
 
-def run_case(explainer: Explainer, case: Case, mode: str, rate: float, memory: bool) -> dict[str, Any]:
+def run_case(
+    explainer: Explainer, case: Case, mode: str, rate: float, memory: bool
+) -> dict[str, Any]:
     model, tok = explainer.model, explainer.tokenizer
     cfg = explainer.config.with_overrides(mode=mode)
     prompt = build_prompt(tok, case.text, case.question, case.answer)
@@ -80,17 +88,24 @@ def run_case(explainer: Explainer, case: Case, mode: str, rate: float, memory: b
     ideal_tokens = length + sum(length - s for s, _ in unit_tokens)
     flops = flop_estimate(model, ideal_tokens, length, answer_len, fast.forward_passes)
     row: dict[str, Any] = {
-        "case": case.name, "mode": mode, "units": len(case.units), "sequence_length": length,
+        "case": case.name,
+        "mode": mode,
+        "units": len(case.units),
+        "sequence_length": length,
         "answer_tokens": answer_len,
-        "naive_seconds": round(naive_s, 3), "fast_seconds": round(fast_s, 3),
+        "naive_seconds": round(naive_s, 3),
+        "fast_seconds": round(fast_s, 3),
         "speedup": round(naive_s / fast_s, 2),
         "max_abs_diff": float((fast.per_token.mean(1) - naive.mean(1)).abs().max()),
         "max_abs_diff_per_token": float((fast.per_token - naive).abs().max()),
-        "naive_forward_passes": len(case.units) + 1, "fast_forward_passes": fast.forward_passes,
+        "naive_forward_passes": len(case.units) + 1,
+        "fast_forward_passes": fast.forward_passes,
         "fast_batches": fast.batches,
         "naive_token_passes": length * (len(case.units) + 1),
-        "fast_token_passes": fast.token_passes, "ideal_token_passes": ideal_tokens,
-        "floor_seconds": round(flops / rate, 3), "floor_ratio": round(fast_s / (flops / rate), 2),
+        "fast_token_passes": fast.token_passes,
+        "ideal_token_passes": ideal_tokens,
+        "floor_seconds": round(flops / rate, 3),
+        "floor_ratio": round(fast_s / (flops / rate), 2),
     }
     if memory:
         row.update(_memory(explainer, case))
@@ -100,8 +115,13 @@ def run_case(explainer: Explainer, case: Case, mode: str, rate: float, memory: b
 def _memory(explainer: Explainer, case: Case) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write(case.text)
-    spec = {"text_file": f.name, "question": case.question, "answer": case.answer,
-            "units": case.units, "config": {"memory_budget_mb": explainer.config.memory_budget_mb}}
+    spec = {
+        "text_file": f.name,
+        "question": case.question,
+        "answer": case.answer,
+        "units": case.units,
+        "config": {"memory_budget_mb": explainer.config.memory_budget_mb},
+    }
     if explainer.model_name != "SmolLM2-135M-Instruct":
         spec["model"] = explainer.model_name
     try:
@@ -132,14 +152,25 @@ def run(
     rows = [run_case(explainer, c, m, rate, memory) for c in cases for m in modes]
     headline = rows[0]
     return {
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "threads": torch.get_num_threads(),
-                    "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                    "matmul_gflops": round(rate / 1e9, 1)},
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "matmul_gflops": round(rate / 1e9, 1),
+        },
         "model": explainer.model_name,
         # The headline figures are those of the first case (the ~50-unit contract).
-        **{k: headline.get(k) for k in ("naive_seconds", "fast_seconds", "speedup",
-                                         "max_abs_diff", "floor_ratio", "peak_memory_ratio")},
+        **{
+            k: headline.get(k)
+            for k in (
+                "naive_seconds",
+                "fast_seconds",
+                "speedup",
+                "max_abs_diff",
+                "floor_ratio",
+                "peak_memory_ratio",
+            )
+        },
         "cases": rows,
     }
 

@@ -18,7 +18,9 @@ EVIDENCE_SHARE = 0.25
 
 def _evidence(document: Document, explanation: Explanation) -> list[dict[str, Any]]:
     best = explanation.best_score
-    picked = [u for u in explanation.top(MAX_EVIDENCE) if u.score > 0 and u.score >= EVIDENCE_SHARE * best]
+    picked = [
+        u for u in explanation.top(MAX_EVIDENCE) if u.score > 0 and u.score >= EVIDENCE_SHARE * best
+    ]
     return [
         {
             "start": u.start,

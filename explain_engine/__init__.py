@@ -1,7 +1,7 @@
 """AtMan explanation engine: which parts of a document an answer rests on.
 
-    from explain_engine import Explainer
-    result = Explainer().explain(text, question)
+from explain_engine import Explainer
+result = Explainer().explain(text, question)
 """
 
 from explain_engine.config import AtmanConfig

@@ -84,7 +84,9 @@ def first_suppressed(factors: torch.Tensor) -> list[int]:
     return [int(row.nonzero()[0]) if row.any() else factors.shape[1] for row in touched]
 
 
-def plan_batches(starts: list[int], length: int, max_rows: int, max_waste: float) -> list[list[int]]:
+def plan_batches(
+    starts: list[int], length: int, max_rows: int, max_waste: float
+) -> list[list[int]]:
     """Group units with neighbouring starts; see the module docstring (step 3)."""
     order = sorted(range(len(starts)), key=lambda i: starts[i])
     batches: list[list[int]] = []
@@ -103,7 +105,9 @@ def plan_batches(starts: list[int], length: int, max_rows: int, max_waste: float
     return batches
 
 
-def rows_for_budget(model: PreTrainedModel, length: int, mode: str, budget_mb: int, max_rows: int) -> int:
+def rows_for_budget(
+    model: PreTrainedModel, length: int, mode: str, budget_mb: int, max_rows: int
+) -> int:
     """How many perturbed copies fit the working-memory budget at sequence length ``length``."""
     cfg = model.config.get_text_config(decoder=True)
     itemsize = next(model.parameters()).element_size()
@@ -160,7 +164,9 @@ def atman_scores(
     starts = first_suppressed(factors)
     if min(starts, default=length) < 1:
         raise ValueError("a unit may not suppress the first token")
-    max_rows = rows_for_budget(model, length, config.mode, config.memory_budget_mb, config.max_batch_rows)
+    max_rows = rows_for_budget(
+        model, length, config.mode, config.memory_budget_mb, config.max_batch_rows
+    )
     batches = plan_batches(starts, length, max_rows, config.max_waste)
     per_token = torch.empty(len(starts), len(answer_ids))
     token_passes = length
@@ -196,7 +202,9 @@ def _progress(batches: list[list[int]], enabled: bool, units: int) -> Iterator[l
             bar.update(len(batch))
 
 
-def flop_estimate(model: PreTrainedModel, token_passes: int, length: int, answer_tokens: int, passes: int) -> float:
+def flop_estimate(
+    model: PreTrainedModel, token_passes: int, length: int, answer_tokens: int, passes: int
+) -> float:
     """FLOPs of the necessary computation: weights x tokens, attention, answer-position LM head."""
     cfg = model.config.get_text_config(decoder=True)
     emb = model.get_input_embeddings().weight.numel()

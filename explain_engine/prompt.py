@@ -59,7 +59,9 @@ def _user_message(document: str, question: str) -> tuple[str, int]:
     return f"{head}{document}\n\nQuestion: {question}", len(head)
 
 
-def render_prompt(tokenizer: PreTrainedTokenizerBase, document: str, question: str) -> tuple[str, int, bool]:
+def render_prompt(
+    tokenizer: PreTrainedTokenizerBase, document: str, question: str
+) -> tuple[str, int, bool]:
     """Prompt text, the character offset of the document in it, and whether it has specials."""
     content, doc_in_content = _user_message(document, question)
     if getattr(tokenizer, "chat_template", None):
@@ -82,9 +84,7 @@ def build_prompt(
     tokenizer: PreTrainedTokenizerBase, document: str, question: str, answer: str | None
 ) -> PromptInput:
     rendered, doc_at, templated = render_prompt(tokenizer, document, question)
-    enc = tokenizer(
-        rendered, add_special_tokens=not templated, return_offsets_mapping=True
-    )
+    enc = tokenizer(rendered, add_special_tokens=not templated, return_offsets_mapping=True)
     ids = list(enc["input_ids"])
     offsets = np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2) - doc_at
     ends_in_doc = offsets[:, 1] > 0
@@ -96,7 +96,9 @@ def build_prompt(
     prompt_len = len(ids)
     answer_ids: list[int] = []
     if answer is not None:
-        answer_ids = tokenizer(answer_text_for(tokenizer, answer), add_special_tokens=False)["input_ids"]
+        answer_ids = tokenizer(answer_text_for(tokenizer, answer), add_special_tokens=False)[
+            "input_ids"
+        ]
         if not answer_ids:
             raise InvalidInputError("the answer is empty")
     all_ids = ids + list(answer_ids)

@@ -16,8 +16,18 @@ from transformers.masking_utils import sdpa_mask
 REFERENCE = "atman_reference"
 
 
-def reference_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None,
-                        reference_factors=None, reference_mode="log_additive", **kwargs):
+def reference_attention(
+    module,
+    query,
+    key,
+    value,
+    attention_mask,
+    dropout=0.0,
+    scaling=None,
+    reference_factors=None,
+    reference_mode="log_additive",
+    **kwargs,
+):
     # query (1, H, L, d); key/value (1, H_kv, L, d); no cache, so keys are positions 0..L-1.
     n_rep = query.shape[1] // key.shape[1]
     key = key.repeat_interleave(n_rep, dim=1)
@@ -45,7 +55,9 @@ AttentionInterface.register(REFERENCE, reference_attention)
 AttentionMaskInterface.register(REFERENCE, sdpa_mask)
 
 
-def _answer_ce(model: PreTrainedModel, input_ids: torch.Tensor, answer_start: int, **kw) -> torch.Tensor:
+def _answer_ce(
+    model: PreTrainedModel, input_ids: torch.Tensor, answer_start: int, **kw
+) -> torch.Tensor:
     logits = model(input_ids=input_ids, use_cache=False, **kw).logits.float()  # (1, L, V)
     pred = logits[0, answer_start - 1 : -1]
     return F.cross_entropy(pred, input_ids[0, answer_start:], reduction="none")  # (T,)

@@ -57,7 +57,7 @@ def explain(
     """Answer QUESTION about FILE and show which parts of FILE the answer rests on."""
     # Imported here so that `docqa --help` and `docqa ingest` stay fast.
     from docqa.pipeline import explain_document
-    from explain_engine import AtmanConfig, ExplainError, Explainer
+    from explain_engine import AtmanConfig, Explainer, ExplainError
     from explain_engine.units import check_granularity
 
     quiet_libraries()
@@ -68,7 +68,9 @@ def explain(
         _fail(f"no such file: {file}")
     settings = get_settings()
     try:
-        document = load_document(file, limits=limits_from_settings(), target_chunks=settings.target_chunks)
+        document = load_document(
+            file, limits=limits_from_settings(), target_chunks=settings.target_chunks
+        )
     except IngestError as exc:
         _fail(exc.message)
     try:
@@ -79,14 +81,27 @@ def explain(
             kappa=kappa if kappa is not None else settings.kappa,
             memory_budget_mb=settings.memory_budget_mb,
             target_units=settings.target_chunks,
-            **({"supported_threshold": settings.supported_threshold}
-               if settings.supported_threshold is not None else {}),
+            **(
+                {"supported_threshold": settings.supported_threshold}
+                if settings.supported_threshold is not None
+                else {}
+            ),
         )
         with ERR.status("Loading model…", spinner="dots"):
-            explainer = Explainer(model or settings.model, device=settings.device, config=config,
-                                  cache_dir=settings.model_cache_dir)
-        result = explain_document(document, question, explainer=explainer, answer=answer,
-                                  granularity=granularity, progress=True)
+            explainer = Explainer(
+                model or settings.model,
+                device=settings.device,
+                config=config,
+                cache_dir=settings.model_cache_dir,
+            )
+        result = explain_document(
+            document,
+            question,
+            explainer=explainer,
+            answer=answer,
+            granularity=granularity,
+            progress=True,
+        )
     except ExplainError as exc:
         _fail(str(exc))
     if html is not None:
@@ -105,17 +120,23 @@ def _show(result: dict[str, Any], text: str) -> None:
     out = Console(width=min(110, os.get_terminal_size().columns if os.isatty(1) else 110))
     verdict = "[green]supported[/green]" if result["supported"] else "[red]not supported[/red]"
     out.print(f"[bold]Q:[/bold] {result['question']}", highlight=False)
-    out.print(f"[bold]A:[/bold] {result['answer']}  ({result['answer_source']}; {verdict})",
-              highlight=False)
+    out.print(
+        f"[bold]A:[/bold] {result['answer']}  ({result['answer_source']}; {verdict})",
+        highlight=False,
+    )
     cost = result["cost"]
-    out.print(f"[dim]{result['model']}, AtMan {result['method']['mode']} "
-              f"factor {result['method']['factor']}, {result['method']['granularity']} units, "
-              f"{cost['forward_passes']} passes in {cost['seconds']:.1f}s[/dim]")
+    out.print(
+        f"[dim]{result['model']}, AtMan {result['method']['mode']} "
+        f"factor {result['method']['factor']}, {result['method']['granularity']} units, "
+        f"{cost['forward_passes']} passes in {cost['seconds']:.1f}s[/dim]"
+    )
     out.print()
     for rank, ev in enumerate(result["evidence"], 1):
         snippet = " ".join(ev["text"].split())
-        out.print(f"[bold]#{rank}[/bold] page {ev['page']}, score {ev['score']:.3f}: "
-                  f"{snippet[:300]}", highlight=False)
+        out.print(
+            f"[bold]#{rank}[/bold] page {ev['page']}, score {ev['score']:.3f}: {snippet[:300]}",
+            highlight=False,
+        )
     out.print()
     out.print(_highlighted(result, text))
 

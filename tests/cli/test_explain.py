@@ -11,26 +11,55 @@ import pytest
 
 from tests.conftest import EXAMPLE_PDF, EXAMPLE_TXT
 
-DESIGN_KEYS = {"document", "question", "answer", "answer_source", "model", "method", "units",
-               "evidence", "supported", "cost"}
+DESIGN_KEYS = {
+    "document",
+    "question",
+    "answer",
+    "answer_source",
+    "model",
+    "method",
+    "units",
+    "evidence",
+    "supported",
+    "cost",
+}
 
 
 def docqa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "docqa.cli.main", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "docqa.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cache is warm
     html = tmp_path / "evidence.html"
-    proc = docqa("explain", str(EXAMPLE_PDF), "-q", "What is the pay per hour?",
-                 "-a", "28.50 GBP per hour", "--json", "--html", str(html))
+    proc = docqa(
+        "explain",
+        str(EXAMPLE_PDF),
+        "-q",
+        "What is the pay per hour?",
+        "-a",
+        "28.50 GBP per hour",
+        "--json",
+        "--html",
+        str(html),
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert DESIGN_KEYS <= set(result)
     assert result["answer_source"] == "given"
-    assert result["method"] == {"name": "atman", "mode": "log_additive", "factor": 0.0,
-                                "kappa": None, "granularity": "paragraph"}
+    assert result["method"] == {
+        "name": "atman",
+        "mode": "log_additive",
+        "factor": 0.0,
+        "kappa": None,
+        "granularity": "paragraph",
+    }
     ingested = json.loads(docqa("ingest", str(EXAMPLE_PDF), "--json").stdout)
     text = ingested["text"]
     assert result["document"] == ingested["document"]
@@ -41,7 +70,8 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
     scores = [e["score"] for e in result["evidence"]]
     assert scores == sorted(scores, reverse=True)
     assert [(u["start"], u["end"]) for u in result["units"]] == [
-        (c["start"], c["end"]) for c in ingested["chunks"]]
+        (c["start"], c["end"]) for c in ingested["chunks"]
+    ]
     assert result["supported"] is True
     assert result["cost"]["forward_passes"] == len(result["units"]) + 1
     page = html.read_text()
@@ -49,8 +79,16 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
 
 
 def test_human_output_shows_answer_and_evidence(explainer):
-    proc = docqa("explain", str(EXAMPLE_TXT), "-q", "Where does the employee work?",
-                 "-a", "In Leeds", "--granularity", "sentence")
+    proc = docqa(
+        "explain",
+        str(EXAMPLE_TXT),
+        "-q",
+        "Where does the employee work?",
+        "-a",
+        "In Leeds",
+        "--granularity",
+        "sentence",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "A: In Leeds" in proc.stdout
     assert "#1 page 1" in proc.stdout
@@ -62,8 +100,10 @@ def test_human_output_shows_answer_and_evidence(explainer):
     [
         (["missing.pdf", "-q", "Q?"], "no such file: missing.pdf"),
         ([str(EXAMPLE_TXT), "-q", "   "], "the question is empty"),
-        ([str(EXAMPLE_TXT), "-q", "Q?", "--model", "no-such-org/no-such-model"],
-         "unknown model 'no-such-org/no-such-model'"),
+        (
+            [str(EXAMPLE_TXT), "-q", "Q?", "--model", "no-such-org/no-such-model"],
+            "unknown model 'no-such-org/no-such-model'",
+        ),
         ([str(EXAMPLE_TXT), "-q", "Q?", "--granularity", "chapter"], "unknown granularity"),
         ([str(EXAMPLE_TXT), "-q", "Q?", "--mode", "nope"], "unknown mode 'nope'"),
     ],

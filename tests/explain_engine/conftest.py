@@ -17,9 +17,15 @@ from explain_engine import AtmanConfig, Explainer
 from explain_engine.model_loading import LoadedModel
 
 VOCAB = 49152
-COMMON = {"vocab_size": VOCAB, "hidden_size": 64, "intermediate_size": 128,
-          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-          "max_position_embeddings": 4096}
+COMMON = {
+    "vocab_size": VOCAB,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 4096,
+}
 CONFIGS = {
     "llama": lambda: LlamaConfig(**COMMON),
     "qwen2": lambda: Qwen2Config(**COMMON),
@@ -46,5 +52,7 @@ def tokenizer(explainer):
 
 @pytest.fixture(scope="session", params=sorted(CONFIGS))
 def tiny(request, tokenizer) -> Explainer:
-    loaded = LoadedModel(model=tiny_model(request.param), tokenizer=tokenizer, name=f"tiny-{request.param}")
+    loaded = LoadedModel(
+        model=tiny_model(request.param), tokenizer=tokenizer, name=f"tiny-{request.param}"
+    )
     return Explainer(loaded=loaded, config=AtmanConfig(max_batch_rows=3, max_waste=1.0))

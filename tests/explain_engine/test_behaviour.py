@@ -12,7 +12,9 @@ PAY_CLAUSE = "5. Pay. The Employee is paid 28.50 GBP per hour worked."
 
 @pytest.mark.parametrize("mode", ["log_additive", "multiplicative"])
 def test_pay_clause_is_the_top_evidence(explainer, mode):
-    result = explainer.explain(TEXT, "What is the pay per hour?", answer="28.50 GBP per hour", mode=mode)
+    result = explainer.explain(
+        TEXT, "What is the pay per hour?", answer="28.50 GBP per hour", mode=mode
+    )
     top = result.top(1)[0]
     assert TEXT[top.start : top.end].startswith(PAY_CLAUSE)
     assert result.supported

@@ -23,11 +23,16 @@ def _short_contract(paragraphs: int) -> str:
 def _compare(explainer, text, spans, question, answer, config: AtmanConfig):
     prompt = build_prompt(explainer.tokenizer, text, question, answer)
     factors = suppression_factors(
-        prompt, prompt.token_ranges(spans), config.control_factor, config.kappa,
+        prompt,
+        prompt.token_ranges(spans),
+        config.control_factor,
+        config.kappa,
         explainer.model.get_input_embeddings().weight,
     )
     fast = atman_scores(explainer.model, prompt, factors, config)
-    naive = naive_scores(explainer.model, prompt.input_ids, prompt.answer_start, factors, config.mode)
+    naive = naive_scores(
+        explainer.model, prompt.input_ids, prompt.answer_start, factors, config.mode
+    )
     return fast, naive
 
 
@@ -39,7 +44,9 @@ def test_fast_matches_naive_on_tiny_architectures(tiny, mode):
     fast, naive = _compare(tiny, text, spans, "What is the pay per hour?", "28.50 GBP", config)
     assert fast.per_token.shape == naive.shape == (len(spans), naive.shape[1])
     assert fast.batches < len(spans)  # really batched
-    assert torch.allclose(fast.per_token, naive, atol=TOL, rtol=0), (fast.per_token - naive).abs().max()
+    assert torch.allclose(fast.per_token, naive, atol=TOL, rtol=0), (
+        (fast.per_token - naive).abs().max()
+    )
     # The comparison means something only if suppression changes the answer's CE.
     assert naive.abs().max() > 1e-3
 
@@ -57,8 +64,12 @@ def test_fast_matches_naive_on_bundled_model(explainer, mode):
     text = _short_contract(5)
     spans = sentence_spans(text)
     config = AtmanConfig(mode=mode, max_batch_rows=4)
-    fast, naive = _compare(explainer, text, spans, "Where does the employee work?", "In Leeds", config)
-    assert torch.allclose(fast.per_token, naive, atol=TOL, rtol=0), (fast.per_token - naive).abs().max()
+    fast, naive = _compare(
+        explainer, text, spans, "Where does the employee work?", "In Leeds", config
+    )
+    assert torch.allclose(fast.per_token, naive, atol=TOL, rtol=0), (
+        (fast.per_token - naive).abs().max()
+    )
     assert fast.forward_passes == len(spans) + 1
 
 

@@ -21,7 +21,9 @@ def test_local_model_folder_loads(tmp_path, tokenizer):
     model.save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     ex = Explainer(str(tmp_path))
-    result = ex.explain("The fee is 10 dollars.\n\nThe term is one year.", "What is the fee?", answer="10 dollars")
+    result = ex.explain(
+        "The fee is 10 dollars.\n\nThe term is one year.", "What is the fee?", answer="10 dollars"
+    )
     assert len(result.units) == 2
     assert ex.model_name == str(tmp_path)
 

@@ -32,7 +32,9 @@ def test_ranges_are_in_document_order_and_inside_the_document(tokenizer):
     assert prompt.answer_start > d1
 
 
-@pytest.mark.parametrize("granularity, splitter", [("sentence", sentence_spans), ("word", word_spans)])
+@pytest.mark.parametrize(
+    "granularity, splitter", [("sentence", sentence_spans), ("word", word_spans)]
+)
 def test_granularity_units_follow_the_splitter(tiny, granularity, splitter):
     text = "\n\n".join(TEXT.split("\n\n")[5:7])
     result = tiny.explain(text, "What is the pay?", answer="28.50 GBP", granularity=granularity)
