@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     target_chunks: int = 50
     max_upload_mb: int = 50
     max_pages: int = 2000
+    # Each document is read in a child process that may use this much more memory and time.
+    ingest_max_memory_mb: int = 1024
+    ingest_max_seconds: float = 300.0
 
     # Service
     data_dir: Path = Path("data")

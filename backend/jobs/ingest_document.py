@@ -11,6 +11,7 @@ import ingest
 from backend.db import session_scope
 from backend.jobs import claims
 from backend.jobs.errors import TRANSIENT_ERRORS
+from backend.jobs.isolated_ingest import load_bytes_isolated
 from backend.models import Chunk, Document, DocumentFile, Status
 from docqa.settings import get_settings
 from ingest import IngestError
@@ -21,7 +22,9 @@ log = logging.getLogger(__name__)
 def ingest_limits() -> ingest.IngestLimits:
     settings = get_settings()
     return ingest.IngestLimits(
-        max_bytes=settings.max_upload_mb * 1024 * 1024, max_pages=settings.max_pages
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        max_pages=settings.max_pages,
+        max_seconds=settings.ingest_max_seconds,
     )
 
 
@@ -46,11 +49,12 @@ def run(document_id: uuid.UUID) -> str | None:
                     Document, document_id, token, code="missing_file", message="file not stored"
                 )
                 return Status.failed
-            doc = ingest.load_bytes(
+            doc = load_bytes_isolated(
                 data,
                 filename,
                 limits=ingest_limits(),
                 target_chunks=get_settings().target_chunks,
+                max_memory_mb=get_settings().ingest_max_memory_mb or None,
             )
             with session_scope() as session:
                 if not claims.finish(
