@@ -22,25 +22,45 @@ def _table(title: str, rows: list[dict], columns: list[str]) -> Table:
 
 @app.command("speed")
 def speed(
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result JSON here")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the result JSON here")
+    ] = None,
     modes: Annotated[str, typer.Option(help="Comma-separated modes")] = "log_additive",
     model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
     memory: Annotated[bool, typer.Option(help="Measure peak memory in fresh processes")] = True,
-    cuad_txt: Annotated[Path | None, typer.Option(help="A CUAD .txt contract for a longer case")] = None,
+    cuad_txt: Annotated[
+        Path | None, typer.Option(help="A CUAD .txt contract for a longer case")
+    ] = None,
 ) -> None:
     """Naive reference vs fast path: seconds, speed-up, score difference, FLOP floor, memory."""
     from bench import speed as speed_bench
     from explain_engine import Explainer
 
     explainer = Explainer(model, dtype="float32")
-    result = speed_bench.run(explainer, speed_bench.default_cases(cuad_txt),
-                             tuple(modes.split(",")), memory=memory)
-    cols = ["case", "mode", "units", "sequence_length", "naive_seconds", "fast_seconds",
-            "speedup", "max_abs_diff", "fast_forward_passes", "floor_ratio", "peak_memory_ratio",
-            "working_memory_ratio"]
-    Console().print(_table(f"AtMan speed ({result['model']}, "
-                           f"{result['machine']['matmul_gflops']} GFLOP/s fp32)",
-                           result["cases"], cols))
+    result = speed_bench.run(
+        explainer, speed_bench.default_cases(cuad_txt), tuple(modes.split(",")), memory=memory
+    )
+    cols = [
+        "case",
+        "mode",
+        "units",
+        "sequence_length",
+        "naive_seconds",
+        "fast_seconds",
+        "speedup",
+        "max_abs_diff",
+        "fast_forward_passes",
+        "floor_ratio",
+        "peak_memory_ratio",
+        "working_memory_ratio",
+    ]
+    Console().print(
+        _table(
+            f"AtMan speed ({result['model']}, {result['machine']['matmul_gflops']} GFLOP/s fp32)",
+            result["cases"],
+            cols,
+        )
+    )
     if json_out:
         speed_bench.write(result, json_out)
 
@@ -48,7 +68,9 @@ def speed(
 @app.command("ingest")
 def ingest_quality(
     data_dir: Annotated[Path, typer.Option(help="Folder holding cuad/")] = DATA_DIR,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result JSON here")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the result JSON here")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N PDFs")] = None,
 ) -> None:
     """How much of CUAD's answer clauses PDF ingestion recovers, and seconds per page."""
@@ -62,3 +84,253 @@ def ingest_quality(
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _cases(dataset: str, data_dir: Path, split: str | None, k: int, granularity: str, window: int):
+    from bench.data import cuad, hotpot, squad
+
+    if dataset in ("squad", "squad-mismatched"):
+        cases = squad.load_cases(
+            data_dir / squad.DEFAULT_FILE, k=k, granularity=granularity, split=split
+        )
+        return squad.mismatched_cases(cases) if dataset == "squad-mismatched" else cases
+    if dataset == "cuad":
+        return cuad.load_cases(data_dir / cuad.DEFAULT_FILE, window=window, split=split)
+    if dataset == "hotpot":
+        return hotpot.load_cases(
+            data_dir / hotpot.DEFAULT_FILE, granularity=granularity, split=split
+        )
+    raise typer.BadParameter(
+        f"unknown dataset {dataset!r}; use squad, squad-mismatched, cuad, hotpot"
+    )
+
+
+@app.command("quality")
+def quality(
+    dataset: Annotated[str, typer.Option(help="squad, squad-mismatched, cuad or hotpot")] = "squad",
+    data_dir: Annotated[
+        Path, typer.Option(help="Folder holding squad/, cuad/, hotpotqa/")
+    ] = DATA_DIR,
+    methods: Annotated[str, typer.Option(help="Comma-separated method names")] = "atman",
+    split: Annotated[str | None, typer.Option(help="dev or test (default both, dev first)")] = None,
+    offset: Annotated[int, typer.Option(help="Skip the first N cases")] = 0,
+    limit: Annotated[int | None, typer.Option(help="At most N cases")] = None,
+    k: Annotated[int, typer.Option(help="SQuAD paragraphs per document")] = 8,
+    window: Annotated[int, typer.Option(help="CUAD chunks per document")] = 6,
+    granularity: Annotated[str, typer.Option(help="paragraph or sentence")] = "paragraph",
+    mode: Annotated[str | None, typer.Option(help="AtMan mode")] = None,
+    factor: Annotated[float | None, typer.Option(help="AtMan control factor")] = None,
+    kappa: Annotated[
+        float | None, typer.Option(help="AtMan correlated-suppression threshold")
+    ] = None,
+    ig_steps: Annotated[int, typer.Option(help="Integrated-gradients steps")] = 16,
+    ablations: Annotated[int, typer.Option(help="ContextCite ablations")] = 64,
+    model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="torch threads (1 is fastest on a busy CPU)")
+    ] = None,
+    records: Annotated[
+        Path,
+        typer.Option(
+            help="Result lines, appended; a rerun resumes; the "
+            "summary reads every .jsonl in its folder"
+        ),
+    ] = Path("results/quality/records.jsonl"),
+    json_out: Annotated[Path, typer.Option("--json", help="Summary JSON")] = Path(
+        "results/quality.json"
+    ),
+    plots: Annotated[Path, typer.Option(help="Folder for the PNG plots")] = Path("results"),
+    report_only: Annotated[bool, typer.Option(help="Only summarise the records file")] = False,
+) -> None:
+    """Top-1, MRR, mAP of each method; cost; "supported" threshold calibration; plots."""
+    from bench import baselines
+    from bench import quality as q
+
+    console = Console()
+    if not report_only:
+        import torch
+
+        from explain_engine import Explainer
+
+        if threads:
+            torch.set_num_threads(threads)
+        chosen = []
+        for name in methods.split(","):
+            settings = {
+                "atman": {"mode": mode, "factor": factor, "kappa": kappa},
+                "integrated_gradients": {"steps": ig_steps},
+                "context_cite": {"num_ablations": ablations},
+            }.get(name, {})
+            chosen.append(baselines.get(name, **settings))
+        cases = _cases(dataset, data_dir, split, k, granularity, window)[offset:]
+        cases = cases[:limit] if limit is not None else cases
+        explainer = Explainer(model, dtype="float32")
+        def show(r: dict) -> None:
+            best = max(range(len(r["scores"])), key=r["scores"].__getitem__)
+            console.print(
+                f"{r['method']} {r['case']['id'][:40]} gold={r['gold']} best={best} "
+                f"{r['seconds']:.1f}s"
+            )
+
+        n = q.run(explainer, cases, chosen, records, on_record=show)
+        console.print(f"{n} new results in {records}")
+    # The summary covers every records file in the folder (parallel runs write their own).
+    all_records = [r for f in sorted(records.parent.glob("*.jsonl")) for r in q.read_records(f)]
+    result = q.summary(all_records)
+    q.write(result, json_out)
+    q.write_plots(result, all_records, plots)
+    cols = [
+        "dataset",
+        "granularity",
+        "split",
+        "method",
+        "n",
+        "top1",
+        "mrr",
+        "map",
+        "units_mean",
+        "forward_passes",
+        "backward_passes",
+        "seconds",
+    ]
+    console.print(_table("Evidence quality", result["table"], cols))
+    if result["calibration"]:
+        console.print(result["calibration"])
+
+
+@app.command("memory")
+def memory(
+    lengths: Annotated[
+        str, typer.Option(help="Comma-separated sequence lengths")
+    ] = "256,512,1024,2048,4096",
+    units: Annotated[int, typer.Option(help="AtMan units per document")] = 4,
+    model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
+    json_out: Annotated[Path, typer.Option("--json", help="Result JSON")] = Path(
+        "results/memory.json"
+    ),
+    plot_out: Annotated[Path, typer.Option("--plot", help="PNG plot")] = Path("results/memory.png"),
+) -> None:
+    """Peak memory of a forward pass, an AtMan explanation and a backward pass per length."""
+    from bench import memory as mem
+    from bench.speed import EXAMPLE
+    from explain_engine.model_loading import load_model
+
+    console = Console()
+    tokenizer = load_model(model).tokenizer
+    result = mem.run(
+        tokenizer,
+        EXAMPLE.read_text(),
+        [int(x) for x in lengths.split(",")],
+        units=units,
+        model=model,
+        on_row=console.print,
+    )
+    mem.write(result, json_out)
+    mem.plot(result, plot_out)
+    cols = [
+        "sequence_length",
+        "forward_peak_mb",
+        "atman_peak_mb",
+        "gradient_peak_mb",
+        "atman_over_forward",
+        "gradient_over_forward",
+        "forward_working_mb",
+        "atman_working_mb",
+        "gradient_working_mb",
+    ]
+    console.print(_table("Peak memory", result["rows"], cols))
+
+
+@app.command("startup")
+def startup(
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the result JSON here")
+    ] = None,
+) -> None:
+    """Load time of the default model: cold (de-quantise the GGUF) against the cached weights."""
+    import json
+
+    from bench.startup import run
+
+    result = run()
+    Console().print(result)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+@app.command("table1")
+def table1(
+    data_dir: Annotated[Path, typer.Option(help="Folder holding squad/")] = DATA_DIR,
+    methods: Annotated[str, typer.Option(help="Comma-separated method names")] = (
+        "atman,input_x_gradient,integrated_gradients,attention"
+    ),
+    split: Annotated[str, typer.Option(help="dev or test")] = "test",
+    limit: Annotated[int | None, typer.Option(help="At most N questions")] = None,
+    max_chars: Annotated[int, typer.Option(help="Only paragraphs up to this length")] = 500,
+    ig_steps: Annotated[int, typer.Option(help="Integrated-gradients steps")] = 16,
+    model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
+    threads: Annotated[int | None, typer.Option(help="torch threads")] = None,
+    records: Annotated[Path, typer.Option(help="Result lines, appended; a rerun resumes")] = Path(
+        "results/table1/records.jsonl"
+    ),
+    json_out: Annotated[Path, typer.Option("--json", help="Summary JSON")] = Path(
+        "results/table1.json"
+    ),
+    plot_out: Annotated[Path, typer.Option("--plot", help="PNG plot")] = Path("results/table1.png"),
+    report_only: Annotated[bool, typer.Option(help="Only summarise the records file")] = False,
+) -> None:
+    """Paper Table 1: one paragraph, token units, answer tokens as positives; mAP and mAR."""
+    from bench import baselines
+    from bench import quality as q
+    from bench import table1 as t1
+
+    console = Console()
+    if not report_only:
+        import torch
+
+        from explain_engine import Explainer
+
+        if threads:
+            torch.set_num_threads(threads)
+        explainer = Explainer(model, dtype="float32")
+        cases = t1.load_cases(
+            data_dir / "squad" / "squad-v1.1-dev-part-a.json",
+            explainer.tokenizer,
+            split=split,
+            max_chars=max_chars,
+        )[:limit]
+        chosen = [
+            baselines.get(n, **({"steps": ig_steps} if n == "integrated_gradients" else {}))
+            for n in methods.split(",")
+        ]
+        q.run(
+            explainer,
+            cases,
+            chosen,
+            records,
+            on_record=lambda r: console.print(
+                f"{r['method']} {r['case']['id']} {r['seconds']:.1f}s"
+            ),
+        )
+    result = t1.summary(q.read_records(records))
+    q.write(result, json_out)
+    t1.plot(result, plot_out)
+    console.print(
+        _table(
+            "Paper Table 1 protocol (SQuAD, token units)",
+            result["rows"],
+            [
+                "method",
+                "questions",
+                "n",
+                "mAP",
+                "mAR",
+                "paper_mAP",
+                "tokens_mean",
+                "forward_passes",
+                "seconds",
+            ],
+        )
+    )
+    console.print(f"random ranking mAP ~ {result['random_map_approx']}")

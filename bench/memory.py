@@ -1,0 +1,111 @@
+"""`docqa bench memory`: peak memory against sequence length (the paper's Fig. 8, this machine).
+
+For each length: one plain forward pass, an AtMan explanation (``units`` equal spans of the
+document) and one backward pass (the floor of every gradient method; integrated gradients runs
+``steps`` of them, in batches), each in a fresh process (bench.memory_probe), so every figure
+is the peak of that operation alone on top of the loaded model.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from bench import memory_probe
+from explain_engine.model_loading import BUNDLED_NAME
+
+KINDS = ("forward", "atman", "gradient")
+
+
+def document_of_length(tokenizer, source: str, tokens: int) -> str:
+    """A prefix of ``source`` (repeated as needed) holding about ``tokens`` tokens."""
+    text = source
+    while len(tokenizer(text, add_special_tokens=False)["input_ids"]) < tokens:
+        text += "\n\n" + source
+    ids = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    return text[: ids["offset_mapping"][tokens - 1][1]]
+
+
+def equal_spans(text: str, n: int) -> list[tuple[int, int]]:
+    cuts = [round(i * len(text) / n) for i in range(n + 1)]
+    return [(cuts[i], cuts[i + 1]) for i in range(n)]
+
+
+def run(
+    tokenizer,
+    source: str,
+    lengths: list[int],
+    units: int = 4,
+    model: str | None = None,
+    question: str = "What is this about?",
+    answer: str = "It is about the topic.",
+    on_row=None,
+) -> dict:
+    rows = []
+    for length in lengths:
+        text = document_of_length(tokenizer, source, length)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write(text)
+        spec = {
+            "text_file": f.name,
+            "question": question,
+            "answer": answer,
+            "units": equal_spans(text, units),
+        }
+        if model and model != BUNDLED_NAME:
+            spec["model"] = model
+        try:
+            row = {"document_tokens": length}
+            for kind in KINDS:
+                m = memory_probe.measure(kind, spec)
+                row["sequence_length"] = m["sequence_length"]
+                row[f"{kind}_peak_mb"] = round(m["peak_kb"] / 1024, 1)
+                row[f"{kind}_working_mb"] = round(m["delta_kb"] / 1024, 1)
+        finally:
+            Path(f.name).unlink(missing_ok=True)
+        row["atman_over_forward"] = round(row["atman_peak_mb"] / row["forward_peak_mb"], 3)
+        row["gradient_over_forward"] = round(row["gradient_peak_mb"] / row["forward_peak_mb"], 3)
+        rows.append(row)
+        if on_row:
+            on_row(row)
+    return {
+        "model": model or BUNDLED_NAME,
+        "units": units,
+        "rows": rows,
+        "note": "peak = resident-memory high-water mark of the whole process (model included); "
+        "working = peak minus resident memory just before the operation",
+    }
+
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    xs = [r["sequence_length"] for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for kind, label in (
+        ("forward", "forward pass"),
+        ("atman", f"AtMan ({result['units']} units)"),
+        ("gradient", "one backward pass (gradient methods)"),
+    ):
+        axes[0].plot(xs, [r[f"{kind}_peak_mb"] for r in rows], marker="o", label=label)
+        axes[1].plot(xs, [r[f"{kind}_working_mb"] for r in rows], marker="o", label=label)
+    axes[0].set_title("peak resident memory (MB)")
+    axes[1].set_title("working memory above the loaded model (MB)")
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("sequence length (tokens)")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write(result: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
