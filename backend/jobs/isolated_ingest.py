@@ -9,9 +9,12 @@ document.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
 import resource
-from multiprocessing.connection import Connection
+import select
+import signal
+import time
 from typing import Any
 
 from ingest import Document, IngestError, IngestLimits, load_bytes
@@ -19,9 +22,6 @@ from ingest.errors import IngestTimeoutError
 
 # Time the child gets beyond the limit it checks itself, before it is killed.
 KILL_GRACE_S = 5.0
-
-# Fork, not spawn or forkserver: those re-import the parent's __main__ (the CLI, uvicorn).
-_context = multiprocessing.get_context("fork")
 
 
 class IngestMemoryError(IngestError):
@@ -39,35 +39,57 @@ def _address_space_bytes() -> int:
         return int(f.read().split()[0]) * resource.getpagesize()
 
 
-def _child(
-    conn: Connection,
+def _outcome(
     data: bytes,
     filename: str,
     limits: IngestLimits,
     target_chunks: int,
     max_memory_mb: int | None,
-) -> None:
+) -> tuple[str, Any]:
     if max_memory_mb:
         # On top of what the fork inherited (a worker holds the model's mappings already).
         cap = _address_space_bytes() + max_memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    outcome: tuple[str, Any]
     try:
-        outcome = ("ok", load_bytes(data, filename, limits=limits, target_chunks=target_chunks))
+        return "ok", load_bytes(data, filename, limits=limits, target_chunks=target_chunks)
     except IngestError as exc:
-        outcome = ("error", exc)
+        return "error", exc
     except MemoryError:
-        outcome = ("memory", None)
+        return "memory", None
     except RecursionError:
-        outcome = ("crash", "objects nested too deeply")
+        return "crash", "objects nested too deeply"
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a typed error
-        outcome = ("crash", f"{type(exc).__name__}: {str(exc)[:200]}")
-    del data
+        return "crash", f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _child(write_fd: int, *args: Any) -> None:
+    """Runs in the forked child; never returns (os._exit skips the parent's atexit work)."""
+    code = 0
     try:
-        conn.send(outcome)
-    except MemoryError:
-        conn.send(("memory", None))
-    conn.close()
+        try:
+            payload = pickle.dumps(_outcome(*args))
+        except MemoryError:
+            payload = pickle.dumps(("memory", None))
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
+    except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def _read_until(read_fd: int, deadline: float | None) -> bytes | None:
+    """Everything the child writes, or None when the deadline passes first."""
+    parts = []
+    while True:
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        ready, _, _ = select.select([read_fd], [], [], timeout)
+        if not ready:
+            return None
+        block = os.read(read_fd, 1 << 20)
+        if not block:
+            return b"".join(parts)
+        parts.append(block)
 
 
 def load_bytes_isolated(
@@ -80,29 +102,30 @@ def load_bytes_isolated(
 ) -> Document:
     """``ingest.load_bytes`` in a child process; ``limits.max_seconds`` (plus a short grace)
     is enforced by killing it, ``max_memory_mb`` by RLIMIT_AS (None: no cap)."""
-    receiver, sender = _context.Pipe(duplex=False)
-    process = _context.Process(
-        target=_child,
-        args=(sender, data, filename, limits, target_chunks, max_memory_mb),
-        name="docqa-ingest",
-        daemon=True,
-    )
-    process.start()
-    sender.close()
-    timeout = None if limits.max_seconds is None else limits.max_seconds + KILL_GRACE_S
+    read_fd, write_fd = os.pipe()
+    # A plain fork: multiprocessing refuses to start children from Celery's (daemon) pool
+    # processes, and spawn or forkserver would re-import the parent's __main__.
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child(write_fd, data, filename, limits, target_chunks, max_memory_mb)
+    os.close(write_fd)
+    deadline = None
+    if limits.max_seconds is not None:
+        deadline = time.monotonic() + limits.max_seconds + KILL_GRACE_S
+    payload: bytes | None = None
     try:
-        if not receiver.poll(timeout):
-            raise IngestTimeoutError(
-                f"{filename}: ingestion took longer than {limits.max_seconds:g} s and was stopped."
-            )
-        kind, value = receiver.recv()
-    except EOFError:
-        kind, value = "died", None
+        payload = _read_until(read_fd, deadline)
     finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
+        os.close(read_fd)
+        if payload is None:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if payload is None:
+        raise IngestTimeoutError(
+            f"{filename}: ingestion took longer than {limits.max_seconds:g} s and was stopped."
+        )
+    kind, value = pickle.loads(payload) if payload else ("died", None)
     if kind == "ok":
         return value
     if kind == "error":
@@ -116,5 +139,11 @@ def load_bytes_isolated(
         raise IngestCrashedError(f"{filename} could not be read ({value}).")
     # No answer: killed by a signal (the memory cap hit outside Python, a crash in C code).
     raise IngestCrashedError(
-        f"{filename} could not be read (the reader stopped with exit code {process.exitcode})."
+        f"{filename} could not be read (the reader stopped: {_describe(status)})."
     )
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
