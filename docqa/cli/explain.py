@@ -50,6 +50,9 @@ def explain(
         str | None, typer.Option(help="Hugging Face id or local path (default: bundled)")
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    zoom: Annotated[
+        bool, typer.Option("--zoom", help="Also rank sentences, then words, of the top paragraph")
+    ] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML page")
     ] = None,
@@ -101,6 +104,7 @@ def explain(
             answer=answer,
             granularity=granularity,
             progress=True,
+            zoom=zoom,
         )
     except ExplainError as exc:
         _fail(str(exc))
@@ -137,6 +141,10 @@ def _show(result: dict[str, Any], text: str) -> None:
             f"[bold]#{rank}[/bold] page {ev['page']}, score {ev['score']:.3f}: {snippet[:300]}",
             highlight=False,
         )
+    for level in result.get("zoom", []):
+        top = sorted(level["units"], key=lambda u: u["score"], reverse=True)[:3]
+        picks = " | ".join(f"{text[u['start']:u['end']]} ({u['score']:.3f})" for u in top)
+        out.print(f"[bold]zoom, {level['granularity']}s:[/bold] {picks}", highlight=False)
     out.print()
     out.print(_highlighted(result, text))
 

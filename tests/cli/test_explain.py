@@ -124,3 +124,26 @@ def test_unsupported_file_type(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error:")
     assert ".docx" in proc.stderr and "not supported" in proc.stderr
+
+
+def test_zoom_ranks_sentences_then_words_of_the_top_paragraph(explainer):
+    from docqa.pipeline import explain_document
+    from ingest import load_document
+
+    document = load_document(EXAMPLE_TXT)
+    result = explain_document(
+        document, "What is the pay per hour?", explainer=explainer,
+        answer="28.50 GBP per hour", zoom=True,
+    )
+    top = result["evidence"][0]
+    sentences, words = result["zoom"]
+    assert sentences["granularity"] == "sentence" and words["granularity"] == "word"
+    assert sentences["parent"] == {"start": top["start"], "end": top["end"]}
+    best_sentence = max(sentences["units"], key=lambda u: u["score"])
+    text = document.text
+    assert "28.50 GBP per hour" in text[best_sentence["start"] : best_sentence["end"]]
+    assert all(best_sentence["start"] <= w["start"] < w["end"] <= best_sentence["end"]
+               for w in words["units"])
+    n_units = len(result["units"]) + 1
+    assert result["cost"]["forward_passes"] == n_units + sentences["forward_passes"] + words[
+        "forward_passes"]
