@@ -334,3 +334,42 @@ def table1(
         )
     )
     console.print(f"random ranking mAP ~ {result['random_map_approx']}")
+
+
+@app.command("load")
+def load(
+    json_out: Annotated[Path, typer.Option("--json", help="Write the result JSON here")] = Path(
+        "results/load.json"
+    ),
+    uploads: Annotated[int, typer.Option(help="Documents uploaded concurrently")] = 60,
+    questions: Annotated[int, typer.Option(help="Questions asked (explained by the worker)")] = 3,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once")] = 16,
+    max_seconds: Annotated[float, typer.Option(help="Give up waiting after this long")] = 240.0,
+) -> None:
+    """Bounded load on loopback (PostgreSQL + Redis mode, one worker): requests/s, latency
+    percentiles, errors, queue wait, and /healthz latency while the worker is busy."""
+    import json
+
+    from bench.load import run
+
+    result = run(
+        uploads=uploads, questions=questions, concurrency=concurrency, max_seconds=max_seconds
+    )
+    rows = [{"kind": kind, **values} for kind, values in result["latency"].items()]
+    rows.append({"kind": "healthz (worker busy)", **result["healthz_while_worker_busy"]})
+    Console().print(
+        _table(
+            f"Load: {result['requests']} requests in {result['seconds']} s = "
+            f"{result['requests_per_s']} req/s, {result['errors']} errors",
+            rows,
+            ["kind", "n", "p50_ms", "p95_ms", "p99_ms", "max_ms"],
+        )
+    )
+    Console().print(
+        f"queue wait (s): documents {result['documents']['queue_wait_s']}, "
+        f"questions {result['questions']['queue_wait_s']}"
+    )
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(result, indent=2) + "\n")
+    if result["errors"]:
+        raise typer.Exit(1)
