@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     task_lease_s: float = 60.0
     sweep_interval_s: float = 30.0
     task_max_attempts: int = 3
+    # A queued row whose broker message was lost (Redis restarted without persistence) is sent
+    # again after this long.
+    task_lost_message_s: float = 600.0
     task_time_limit_s: int = 1800
     # Backpressure: uploads + questions queued or running per tenant before new ones get 429
     # (0 = no limit), and the Retry-After seconds sent with that 429.

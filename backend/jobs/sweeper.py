@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 
 KINDS = {"ingest": Document, "explain": Question}
 # A queued row whose message went missing (broker restarted, enqueue failed) is re-sent after
-# this long; a long backlog only costs a cheap duplicate message per row.
-LOST_MESSAGE_AFTER_S = 600.0
+# Settings.task_lost_message_s; a long backlog only costs a cheap duplicate message per row.
 
 
 def sweep(
@@ -40,7 +39,7 @@ def sweep(
     now = utcnow()
     lease_s = settings.task_lease_s if lease_s is None else lease_s
     if lost_after_s is None:
-        lost_after_s = max(LOST_MESSAGE_AFTER_S, lease_s)
+        lost_after_s = settings.task_lost_message_s
     stale = now - timedelta(seconds=lease_s)
     lost = now - timedelta(seconds=lost_after_s)
     never_sent = now - timedelta(seconds=min(5.0, lost_after_s))
@@ -98,6 +97,21 @@ def sweep(
             log.warning(
                 "re-queue failed", extra={"kind": kind, "row_id": str(row_id)}, exc_info=True
             )
+            _mark_not_sent(KINDS[kind], row_id)
     if sent:
         log.info("sweeper re-queued rows", extra={"count": len(sent)})
     return sent
+
+
+def _mark_not_sent(model: type[Document] | type[Question], row_id: uuid.UUID) -> None:
+    """The broker is down: send the row again at the next sweep, not after the lost-message
+    delay (best effort; the database may be down as well)."""
+    try:
+        with session_scope() as session:
+            session.execute(
+                update(model)
+                .where(model.id == row_id, model.status == Status.queued)
+                .values(heartbeat_at=None)
+            )
+    except Exception:
+        log.warning("could not mark row unsent", extra={"row_id": str(row_id)}, exc_info=True)
