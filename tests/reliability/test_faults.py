@@ -146,7 +146,8 @@ def test_database_and_broker_restart_under_load(
         # Nothing but accepted, refused-while-down (503) or refused by backpressure.
         assert set(load.statuses) <= {200, 202, 503, 429}, sorted(set(load.statuses))
         assert 503 in load.statuses or len(load.documents) > 10
-        assert len(load.documents) >= 10 and len(load.questions) == 2
+        # The first question comes before the restarts; the second may meet one (503).
+        assert len(load.documents) >= 10 and 1 <= len(load.questions) <= 2
         _wait_for(lambda: _final(Document, load.documents), 180, "every upload to finish")
         _wait_for(lambda: _final(Question, load.questions), 300, "every question to finish")
     finally:
