@@ -12,6 +12,7 @@ import json
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,12 +145,18 @@ def run(
     cases: list[Case] | None = None,
     modes: tuple[str, ...] = ("log_additive",),
     memory: bool = True,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     explainer = explainer or Explainer(dtype="float32", config=AtmanConfig())
     cases = cases or default_cases()
     cfg = explainer.model.config.get_text_config(decoder=True)
     rate = matmul_rate(cfg.hidden_size, getattr(cfg, "intermediate_size", 4 * cfg.hidden_size))
-    rows = [run_case(explainer, c, m, rate, memory) for c in cases for m in modes]
+    rows = []
+    for case in cases:
+        for mode in modes:
+            rows.append(run_case(explainer, case, mode, rate, memory))
+            if on_row:  # long runs show each case as it finishes
+                on_row(rows[-1])
     headline = rows[0]
     return {
         "machine": {

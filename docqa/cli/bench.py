@@ -38,7 +38,11 @@ def speed(
 
     explainer = Explainer(model, dtype="float32")
     result = speed_bench.run(
-        explainer, speed_bench.default_cases(cuad_txt), tuple(modes.split(",")), memory=memory
+        explainer,
+        speed_bench.default_cases(cuad_txt),
+        tuple(modes.split(",")),
+        memory=memory,
+        on_row=lambda row: Console().print(row),
     )
     cols = [
         "case",
@@ -175,7 +179,9 @@ def quality(
         n = q.run(explainer, cases, chosen, records, on_record=show)
         console.print(f"{n} new results in {records}")
     # The summary covers every records file in the folder (parallel runs write their own).
-    all_records = [r for f in sorted(records.parent.glob("*.jsonl")) for r in q.read_records(f)]
+    all_records = q.unique(
+        [r for f in sorted(records.parent.glob("*.jsonl")) for r in q.read_records(f)]
+    )
     result = q.summary(all_records)
     q.write(result, json_out)
     q.write_plots(result, all_records, plots)
