@@ -100,10 +100,21 @@ def not_supported_quality(
     }
 
 
-def best_threshold(best: Sequence[float], answerable: Sequence[bool]) -> dict:
-    """The threshold with the highest F1 of "not supported"; midpoints between observed scores."""
+def best_threshold(
+    best: Sequence[float], answerable: Sequence[bool], min_precision: float | None = None
+) -> dict:
+    """Threshold of the "not supported" call, from midpoints between observed scores.
+
+    With ``min_precision``: the highest recall whose precision reaches it (wrongly telling a
+    user that the document does not support a right answer is the costlier error); without
+    it, or when no threshold reaches it, the highest F1.
+    """
     values = np.unique(np.asarray(best, dtype=float))
     candidates = [float(values[0]) - 1e-6] + [float(x) for x in (values[:-1] + values[1:]) / 2]
     candidates.append(float(values[-1]) + 1e-6)
     results = [not_supported_quality(best, answerable, t) for t in candidates]
+    if min_precision is not None:
+        ok = [r for r in results if r["precision"] is not None and r["precision"] >= min_precision]
+        if ok:
+            return max(ok, key=lambda r: (r["recall"], -r["threshold"]))
     return max(results, key=lambda r: (r["f1"], -abs(r["threshold"])))

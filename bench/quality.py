@@ -145,6 +145,12 @@ def paired_table(records: list[dict], dataset: str, granularity: str, split: str
     return rows
 
 
+# The "not supported" call must be right at least this often on dev (see metrics.best_threshold).
+MIN_PRECISION = 0.9
+# Methods with at least this many questions get a paired table of their own.
+MIN_PAIRED = 10
+
+
 def calibration(records: list[dict], method: str = "atman") -> dict | None:
     """Threshold of the "supported" call, chosen on dev, reported on test (best unit score)."""
     recs = [r for r in records if r["method"] == method and r["case"]["granularity"] == "paragraph"]
@@ -170,7 +176,7 @@ def calibration(records: list[dict], method: str = "atman") -> dict | None:
     best, ans, _ = split_data["dev"]
     if not best or all(ans) or not any(ans):
         return out
-    chosen = metrics.best_threshold(best, ans)
+    chosen = metrics.best_threshold(best, ans, min_precision=MIN_PRECISION)
     out["dev"] = chosen
     out["threshold"] = round(chosen["threshold"], 3)
     if split_data["test"][0]:
@@ -180,7 +186,19 @@ def calibration(records: list[dict], method: str = "atman") -> dict | None:
     return out
 
 
+def unique(records: list[dict]) -> list[dict]:
+    """One record per (method, case): parallel runs over overlapping cases may both write one."""
+    seen, out = set(), []
+    for r in records:
+        key = (r["method"], r["case"]["id"], r["case"]["dataset"], r["case"]["granularity"])
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 def summary(records: list[dict]) -> dict:
+    records = unique(records)
     table = ranking_table(records)
     paired = {}
     for dataset, gran, split in sorted(
@@ -189,6 +207,16 @@ def summary(records: list[dict]) -> dict:
         rows = paired_table(records, dataset, gran, split)
         if len(rows) > 1:
             paired[f"{dataset}/{gran}/{split}"] = rows
+        # The same without methods run on only a few questions (the costly baselines).
+        many = {
+            r["method"]
+            for r in table
+            if (r["dataset"], r["granularity"], r["split"]) == (dataset, gran, split)
+            and r["n"] >= MIN_PAIRED
+        }
+        rows = paired_table([r for r in records if r["method"] in many], dataset, gran, split)
+        if len(rows) > 1 and len(many) < len({r["method"] for r in records}):
+            paired[f"{dataset}/{gran}/{split}/n>={MIN_PAIRED}"] = rows
     return {
         "model": records[0]["model"] if records else None,
         "table": table,
@@ -222,7 +250,7 @@ def write_plots(result: dict, records: list[dict], folder: Path) -> list[Path]:
                 fontsize=7,
             )
         fig.tight_layout()
-        path = folder / f"quality_{name.replace('/', '_')}.png"
+        path = folder / f"quality_{name.replace('/', '_').replace('>=', '_min')}.png"
         fig.savefig(path, dpi=120)
         plt.close(fig)
         written.append(path)

@@ -32,7 +32,12 @@ def _window(spans: list[tuple[int, int]], centre: int, size: int, seed: str) -> 
 
 
 def load_cases(
-    path: Path, window: int = 6, split: str | None = None, dev_every: int = 4, per_contract: int = 2
+    path: Path,
+    window: int = 6,
+    split: str | None = None,
+    dev_every: int = 4,
+    per_contract: int = 2,
+    max_chars: int = 6000,
 ) -> list[Case]:
     """Up to ``per_contract`` answerable and as many unanswerable cases per contract."""
     data = json.loads(Path(path).read_text())["data"]
@@ -48,7 +53,8 @@ def load_cases(
             continue
         para = contract["paragraphs"][0]
         text = para["context"]
-        spans = chunk_spans(text, target=50)
+        # ~700-character chunks: a window of them stays well inside the context budget.
+        spans = chunk_spans(text, target=max(50, len(text) // 700))
         yes = [
             q
             for q in para["qas"]
@@ -68,6 +74,8 @@ def load_cases(
             chosen = spans[w0 : w0 + window]
             base = chosen[0][0]
             sub = text[base : chosen[-1][1]]
+            if len(sub) > max_chars:  # an unsplittable block: would not fit the context budget
+                continue
             units = [(s - base, e - base) for s, e in chosen]
             gold = [centre - w0] if answerable else []
             out.append(
