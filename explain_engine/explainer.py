@@ -102,13 +102,17 @@ class Explainer:
         return self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip()
 
     # -- explanation ------------------------------------------------------------------------
-    def _window(self, text: str, query: str, reserve: int) -> tuple[_Window, list[Span] | None]:
+    def _window(
+        self, text: str, query: str, reserve: int, given: list[Span] | None
+    ) -> tuple[_Window, list[Span] | None]:
         budget = min(self.config.context_budget_tokens, self.max_context - reserve)
         if budget <= 0:
             raise InvalidInputError("the question and answer alone exceed the model's context")
         if self.count_tokens(text) <= budget:
             return _Window(text, [(0, len(text), 0)]), None
-        chunks = chunk_spans(text, target=self.config.target_units)
+        # Caller-given units are narrowed as they are, so none straddles a cut; otherwise
+        # paragraph chunks (sentences and words never cross them).
+        chunks = sorted(given) if given else chunk_spans(text, target=self.config.target_units)
         chosen = select_chunks(text, chunks, query, self.count_tokens, budget)
         parts, segments, pos = [], [], 0
         for i in chosen:
@@ -147,7 +151,7 @@ class Explainer:
             + (self.count_tokens(answer) if answer else cfg.max_new_tokens)
             + 96
         )
-        window, explained = self._window(text, f"{question} {answer or ''}", reserve)
+        window, explained = self._window(text, f"{question} {answer or ''}", reserve, given)
 
         if answer is None:
             answer = self.generate(window.text, question)
