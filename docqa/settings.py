@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     factor: float = 0.0
     kappa: float | None = None
     supported_threshold: float | None = None  # None = the engine's calibrated default
-    memory_budget_mb: int = 2048
+    memory_budget_mb: int | None = None  # None = the logits of a plain forward pass
 
     # Ingestion
     target_chunks: int = 50

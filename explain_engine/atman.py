@@ -106,10 +106,14 @@ def plan_batches(
 
 
 def rows_for_budget(
-    model: PreTrainedModel, length: int, mode: str, budget_mb: int, max_rows: int
+    model: PreTrainedModel, length: int, mode: str, budget_mb: int | None, max_rows: int
 ) -> int:
-    """How many perturbed copies fit the working-memory budget at sequence length ``length``."""
+    """How many perturbed copies fit the working-memory budget at sequence length ``length``.
+
+    ``budget_mb=None``: the logits (length x vocab, fp32) of one plain forward pass.
+    """
     cfg = model.config.get_text_config(decoder=True)
+    budget = budget_mb * 2**20 if budget_mb is not None else length * cfg.vocab_size * 4
     itemsize = next(model.parameters()).element_size()
     layers = cfg.num_hidden_layers
     heads = cfg.num_attention_heads
@@ -120,7 +124,7 @@ def rows_for_budget(
     act = length * (6 * cfg.hidden_size + 3 * inter) * itemsize  # one layer's activations
     scores = heads * length * length * 4 * (3 if mode == "multiplicative" else 1)
     per_row = kv + act + scores
-    return max(1, min(max_rows, int(budget_mb * 2**20 // per_row)))
+    return max(1, min(max_rows, int(budget // per_row)))
 
 
 def _cache_kwarg(model: PreTrainedModel) -> str:

@@ -39,3 +39,7 @@ def test_rows_shrink_with_length_and_budget(explainer):
     long = rows_for_budget(explainer.model, 4096, cfg.mode, 1024, 64)
     tight = rows_for_budget(explainer.model, 4096, cfg.mode, 16, 64)
     assert short > long >= tight == 1
+    # Default: what a plain forward pass spends on its logits, so more rows at longer lengths
+    # never push an explanation far past a forward pass.
+    auto = rows_for_budget(explainer.model, 709, cfg.mode, None, 64)
+    assert 1 <= auto <= rows_for_budget(explainer.model, 709, cfg.mode, 1024, 64)
