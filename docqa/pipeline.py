@@ -8,13 +8,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from explain_engine import Explainer, Explanation
+from docqa.settings import get_settings
+from explain_engine import AtmanConfig, Explainer, Explanation
 from ingest import Document
 from ingest.segment import sentence_spans, word_spans
 
 MAX_EVIDENCE = 3
 # A unit is evidence when it hurts the answer at least this share as much as the best unit.
 EVIDENCE_SHARE = 0.25
+
+
+def explainer_from_settings(model: str | None = None, **overrides: Any) -> Explainer:
+    """The Explainer every surface (CLI, audit, workers) builds from the one settings object.
+
+    ``overrides`` (mode, factor, kappa) take precedence over the environment when not None.
+    """
+    settings = get_settings()
+    values = {
+        "mode": settings.mode,
+        "factor": settings.factor,
+        "kappa": settings.kappa,
+        "memory_budget_mb": settings.memory_budget_mb,
+        "target_units": settings.target_chunks,
+        "supported_threshold": settings.supported_threshold,
+    } | {k: v for k, v in overrides.items() if v is not None}
+    if values["supported_threshold"] is None:  # unset: the engine's calibrated default
+        del values["supported_threshold"]
+    config = AtmanConfig(**values)
+    return Explainer(
+        model or settings.model,
+        device=settings.device,
+        config=config,
+        cache_dir=settings.model_cache_dir,
+    )
 
 
 def _evidence(document: Document, explanation: Explanation) -> list[dict[str, Any]]:

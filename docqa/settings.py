@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     )
     device: str | None = None  # "cpu", "cuda", ...; None picks cuda when available
     mode: str = "log_additive"
-    factor: float = 0.0
+    factor: float | None = None  # None = the mode's default control factor
     kappa: float | None = None
     supported_threshold: float | None = None  # None = the engine's calibrated default
     memory_budget_mb: int | None = None  # None = the logits of a plain forward pass

@@ -24,13 +24,11 @@ def get_explainer() -> tuple[Explainer, float]:
     with _lock:
         if _explainer is not None:
             return _explainer, 0.0
-        from explain_engine import Explainer  # heavy import, only where the model is used
+        from docqa.pipeline import explainer_from_settings  # heavy: only where the model is used
 
         t0 = time.perf_counter()
         settings = get_settings()
-        _explainer = Explainer(
-            model=settings.model, device=settings.device, cache_dir=settings.model_cache_dir
-        )
+        _explainer = explainer_from_settings()
         seconds = time.perf_counter() - t0
         log.info("model loaded", extra={"model": settings.model or "bundled", "seconds": seconds})
         return _explainer, seconds

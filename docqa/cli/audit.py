@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from docqa.audit import AuditItemsError, parse_items_csv, run_local_audit
 from docqa.reports.formats import format_of, render_report
-from docqa.settings import get_settings
 
 console = Console(stderr=True)
 # Checked before any work so a typo does not fail every item of a long audit.
@@ -27,9 +26,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _explainer(model: str | None) -> Any:
-    from explain_engine import Explainer  # heavy import: only when a document needs it
+    from docqa.pipeline import explainer_from_settings  # heavy: only when a document needs it
 
-    return Explainer(model=model or get_settings().model)
+    return explainer_from_settings(model)
 
 
 def audit(

@@ -59,8 +59,8 @@ def explain(
 ) -> None:
     """Answer QUESTION about FILE and show which parts of FILE the answer rests on."""
     # Imported here so that `docqa --help` and `docqa ingest` stay fast.
-    from docqa.pipeline import explain_document
-    from explain_engine import AtmanConfig, Explainer, ExplainError
+    from docqa.pipeline import explain_document, explainer_from_settings
+    from explain_engine import ExplainError
     from explain_engine.units import check_granularity
 
     quiet_libraries()
@@ -78,25 +78,9 @@ def explain(
         _fail(exc.message)
     try:
         check_granularity(granularity)  # before the model loads: bad options fail at once
-        config = AtmanConfig(
-            mode=mode or settings.mode,
-            factor=factor if factor is not None else settings.factor,
-            kappa=kappa if kappa is not None else settings.kappa,
-            memory_budget_mb=settings.memory_budget_mb,
-            target_units=settings.target_chunks,
-            **(
-                {"supported_threshold": settings.supported_threshold}
-                if settings.supported_threshold is not None
-                else {}
-            ),
-        )
+        overrides = {"mode": mode, "factor": factor, "kappa": kappa}
         with ERR.status("Loading model…", spinner="dots"):
-            explainer = Explainer(
-                model or settings.model,
-                device=settings.device,
-                config=config,
-                cache_dir=settings.model_cache_dir,
-            )
+            explainer = explainer_from_settings(model, **overrides)
         result = explain_document(
             document,
             question,
