@@ -1,9 +1,10 @@
 """`docqa bench memory`: peak memory against sequence length (the paper's Fig. 8, this machine).
 
 For each length: one plain forward pass, an AtMan explanation (``units`` equal spans of the
-document) and one backward pass (the floor of every gradient method; integrated gradients runs
-``steps`` of them, in batches), each in a fresh process (bench.memory_probe), so every figure
-is the peak of that operation alone on top of the loaded model.
+document), one backward pass (the floor of every gradient method) and integrated gradients as
+benchmarked (16 steps, 4 interpolation points per backward pass), each in a fresh process
+(bench.memory_probe), so every figure is the peak of that operation alone on top of the loaded
+model: resident memory on the CPU, allocated device memory on a GPU.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from bench import memory_probe
 from explain_engine.model_loading import BUNDLED_NAME
 
-KINDS = ("forward", "atman", "gradient")
+KINDS = ("forward", "atman", "gradient", "integrated_gradients")
 
 
 def document_of_length(tokenizer, source: str, tokens: int) -> str:
@@ -41,6 +42,7 @@ def run(
     question: str = "What is this about?",
     answer: str = "It is about the topic.",
     on_row=None,
+    device: str | None = None,
 ) -> dict:
     rows = []
     for length in lengths:
@@ -55,6 +57,9 @@ def run(
         }
         if model and model != BUNDLED_NAME:
             spec["model"] = model
+        if device:
+            spec["device"] = device
+            spec["dtype"] = "float32"  # the same arithmetic as on the CPU
         try:
             row = {"document_tokens": length}
             for kind in KINDS:
@@ -66,15 +71,23 @@ def run(
             Path(f.name).unlink(missing_ok=True)
         row["atman_over_forward"] = round(row["atman_peak_mb"] / row["forward_peak_mb"], 3)
         row["gradient_over_forward"] = round(row["gradient_peak_mb"] / row["forward_peak_mb"], 3)
+        row["integrated_gradients_over_forward"] = round(
+            row["integrated_gradients_peak_mb"] / row["forward_peak_mb"], 3
+        )
         rows.append(row)
         if on_row:
             on_row(row)
     return {
         "model": model or BUNDLED_NAME,
         "units": units,
+        "device": device or "cpu",
         "rows": rows,
-        "note": "peak = resident-memory high-water mark of the whole process (model included); "
-        "working = peak minus resident memory just before the operation",
+        "note": (
+            "peak = allocated GPU memory high-water mark (model included)"
+            if device and device.startswith("cuda")
+            else "peak = resident-memory high-water mark of the whole process (model included)"
+        )
+        + "; working = peak minus memory in use just before the operation",
     }
 
 
@@ -91,10 +104,12 @@ def plot(result: dict, path: Path) -> None:
         ("forward", "forward pass"),
         ("atman", f"AtMan ({result['units']} units)"),
         ("gradient", "one backward pass (gradient methods)"),
+        ("integrated_gradients", "integrated gradients (16 steps, 4 per pass)"),
     ):
         axes[0].plot(xs, [r[f"{kind}_peak_mb"] for r in rows], marker="o", label=label)
         axes[1].plot(xs, [r[f"{kind}_working_mb"] for r in rows], marker="o", label=label)
-    axes[0].set_title("peak resident memory (MB)")
+    where = "GPU" if result.get("device", "cpu").startswith("cuda") else "resident"
+    axes[0].set_title(f"peak {where} memory (MB)")
     axes[1].set_title("working memory above the loaded model (MB)")
     for ax in axes:
         ax.set_xscale("log", base=2)

@@ -1,7 +1,8 @@
-"""Peak resident memory of one operation, measured in a fresh process.
+"""Peak memory of one operation, measured in a fresh process.
 
-Linux keeps the high-water mark of resident memory (VmHWM); writing "5" to
+On the CPU: Linux keeps the high-water mark of resident memory (VmHWM); writing "5" to
 /proc/self/clear_refs resets it, so the peak of the operation alone can be read after loading.
+On a GPU (``"device": "cuda"`` in the spec): torch's peak of allocated device memory.
 """
 
 from __future__ import annotations
@@ -39,19 +40,48 @@ def measure(kind: str, spec: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _integrated_gradients(explainer, text: str, spec: dict, units) -> None:
+    from bench.baselines.integrated_gradients import IntegratedGradients
+    from bench.data.case import Case
+
+    case = Case(
+        id="memory",
+        dataset="memory",
+        split="test",
+        text=text,
+        question=spec["question"],
+        answer=spec["answer"],
+        units=units or [(0, len(text))],
+        gold=[],
+    )
+    IntegratedGradients().attribute(explainer, case)
+
+
 def _main(kind: str, spec: dict) -> dict:
     import torch
 
     from explain_engine import AtmanConfig, Explainer
     from explain_engine.prompt import build_prompt
 
-    explainer = Explainer(spec.get("model"), config=AtmanConfig(**spec.get("config", {})))
+    device = spec.get("device")
+    explainer = Explainer(
+        spec.get("model"),
+        device=device,
+        dtype=spec.get("dtype", "auto"),
+        config=AtmanConfig(**spec.get("config", {})),
+    )
     text = Path(spec["text_file"]).read_text()
     units = [tuple(u) for u in spec["units"]] if spec.get("units") else None
     prompt = build_prompt(explainer.tokenizer, text, spec["question"], spec["answer"])
-    ids = prompt.input_ids
+    ids = prompt.input_ids.to(explainer.model.device)
     torch.set_grad_enabled(False)
-    before = reset_peak()
+    on_gpu = explainer.model.device.type == "cuda"
+    if on_gpu:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated() // 1024
+    else:
+        before = reset_peak()
     if kind == "forward":  # one plain forward pass with full logits, as in inference
         explainer.model(input_ids=ids, use_cache=False)
     elif kind == "atman":
@@ -67,9 +97,16 @@ def _main(kind: str, spec: dict) -> dict:
         emb = explainer.model.get_input_embeddings()(ids).detach().requires_grad_(True)
         logits = explainer.model(inputs_embeds=emb, use_cache=False).logits
         logits[0, prompt.answer_start - 1 : -1].logsumexp(-1).sum().backward()
+    elif kind == "integrated_gradients":  # the baseline as benchmarked (16 steps, 4 per batch)
+        torch.set_grad_enabled(True)
+        _integrated_gradients(explainer, text, spec, units)
     else:
         raise SystemExit(f"unknown kind {kind!r}")
-    peak = peak_kb()
+    if on_gpu:
+        torch.cuda.synchronize()
+        peak = torch.cuda.max_memory_allocated() // 1024
+    else:
+        peak = peak_kb()
     return {
         "kind": kind,
         "rss_before_kb": before,

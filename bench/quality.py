@@ -66,6 +66,7 @@ def run(
                 "method": key,
                 "settings": method.settings(),
                 "model": explainer.model_name,
+                "device": explainer.model.device.type,
                 "case": case.header(),
                 "gold": case.gold,
                 "scores": attribution.scores,
@@ -111,6 +112,7 @@ def ranking_table(records: list[dict]) -> list[dict]:
                     metrics.mean([r["backward_passes"] for r in answerable]), 1
                 ),
                 "seconds": round(metrics.mean([r["seconds"] for r in answerable]), 2),
+                "device": "+".join(sorted({r.get("device", "cpu") for r in answerable})),
             }
         )
     return rows
@@ -186,6 +188,31 @@ def calibration(records: list[dict], method: str = "atman") -> dict | None:
     return out
 
 
+def retrieval_table(records: list[dict]) -> list[dict]:
+    """How often the product's retrieval kept the gold chunk (cases narrowed before explaining)."""
+    cases: dict[tuple, dict] = {}
+    for r in records:
+        c = r["case"]
+        if c["answerable"] and c.get("meta", {}).get("retrieved") is not None:
+            cases[(c["dataset"], c["split"], c["id"])] = c
+    rows = []
+    for dataset, split in sorted({(d, s) for d, s, _ in cases}):
+        sel = [c for (d, s, _), c in cases.items() if (d, s) == (dataset, split)]
+        kept = sum(c["meta"]["retrieved"] for c in sel)
+        rows.append(
+            {
+                "dataset": dataset,
+                "split": split,
+                "answerable": len(sel),
+                "gold_retrieved": kept,
+                "recall": round(kept / len(sel), 3),
+                "chunks_mean": round(metrics.mean([c["meta"]["chunks"] for c in sel]), 1),
+                "units_mean": round(metrics.mean([c["units"] for c in sel]), 1),
+            }
+        )
+    return rows
+
+
 def unique(records: list[dict]) -> list[dict]:
     """One record per (method, case): parallel runs over overlapping cases may both write one."""
     seen, out = set(), []
@@ -221,6 +248,7 @@ def summary(records: list[dict]) -> dict:
         "model": records[0]["model"] if records else None,
         "table": table,
         "paired": paired,
+        "retrieval": retrieval_table(records),
         "calibration": calibration(records),
     }
 

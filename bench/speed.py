@@ -58,14 +58,25 @@ def default_cases(cuad_txt: Path | None = None) -> list[Case]:
     return cases
 
 
-def matmul_rate(dim: int, inter: int, rows: int = 512, repeats: int = 20) -> float:
-    """FLOP/s of an fp32 matrix product shaped like the model's MLP on this machine."""
-    a, b = torch.randn(rows, dim), torch.randn(dim, inter)
+def _sync(device: torch.device) -> None:
+    # GPU work is asynchronous: a timer read before it finishes measures only the launches.
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_rate(
+    dim: int, inter: int, rows: int = 512, repeats: int = 20, device: str = "cpu"
+) -> float:
+    """FLOP/s of an fp32 matrix product shaped like the model's MLP on this device."""
+    dev = torch.device(device)
+    a, b = torch.randn(rows, dim, device=dev), torch.randn(dim, inter, device=dev)
     for _ in range(3):
         a @ b
+    _sync(dev)
     t = time.perf_counter()
     for _ in range(repeats):
         a @ b
+    _sync(dev)
     return 2 * rows * dim * inter * repeats / (time.perf_counter() - t)
 
 
@@ -78,11 +89,14 @@ def run_case(
     unit_tokens = prompt.token_ranges(case.units)
     factors = suppression_factors(prompt, unit_tokens, cfg.control_factor)
 
+    _sync(model.device)
     t = time.perf_counter()
     naive = naive_scores(model, prompt.input_ids, prompt.answer_start, factors, mode)
+    _sync(model.device)
     naive_s = time.perf_counter() - t
     t = time.perf_counter()
     fast = atman_scores(model, prompt, factors, cfg)
+    _sync(model.device)
     fast_s = time.perf_counter() - t
 
     length, answer_len = prompt.length, len(prompt.answer_ids)
@@ -97,8 +111,10 @@ def run_case(
         "naive_seconds": round(naive_s, 3),
         "fast_seconds": round(fast_s, 3),
         "speedup": round(naive_s / fast_s, 2),
-        "max_abs_diff": float((fast.per_token.mean(1) - naive.mean(1)).abs().max()),
-        "max_abs_diff_per_token": float((fast.per_token - naive).abs().max()),
+        "max_abs_diff": float(
+            (fast.per_token.mean(1) - naive.mean(1).to(fast.per_token)).abs().max()
+        ),
+        "max_abs_diff_per_token": float((fast.per_token - naive.to(fast.per_token)).abs().max()),
         "naive_forward_passes": len(case.units) + 1,
         "fast_forward_passes": fast.forward_passes,
         "fast_batches": fast.batches,
@@ -122,6 +138,8 @@ def _memory(explainer: Explainer, case: Case) -> dict[str, Any]:
         "answer": case.answer,
         "units": case.units,
         "config": {"memory_budget_mb": explainer.config.memory_budget_mb},
+        "device": str(explainer.model.device),
+        "dtype": "float32",
     }
     if explainer.model_name != "SmolLM2-135M-Instruct":
         spec["model"] = explainer.model_name
@@ -150,7 +168,10 @@ def run(
     explainer = explainer or Explainer(dtype="float32", config=AtmanConfig())
     cases = cases or default_cases()
     cfg = explainer.model.config.get_text_config(decoder=True)
-    rate = matmul_rate(cfg.hidden_size, getattr(cfg, "intermediate_size", 4 * cfg.hidden_size))
+    device = explainer.model.device
+    rate = matmul_rate(
+        cfg.hidden_size, getattr(cfg, "intermediate_size", 4 * cfg.hidden_size), device=str(device)
+    )
     rows = []
     for case in cases:
         for mode in modes:
@@ -161,6 +182,7 @@ def run(
     return {
         "machine": {
             "processor": platform.processor() or platform.machine(),
+            "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
             "threads": torch.get_num_threads(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "matmul_gflops": round(rate / 1e9, 1),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 Span = tuple[int, int]
 
@@ -146,6 +145,9 @@ def chunk_spans(text: str, target: int = 50) -> list[Span]:
         return []
     total = sum(e - s for s, e in paragraphs)
     budget = max(total / max(target, 1), 1.0)
+    # Imported here: langchain-core is slow to import and only oversize paragraphs need it.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=max(int(budget * 2), 200),
         chunk_overlap=0,

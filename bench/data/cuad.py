@@ -1,20 +1,23 @@
-"""CUAD contracts as cases: a window of consecutive paragraph chunks of the official text.
+"""CUAD contracts as cases, two ways.
 
-A whole contract is ~8k tokens; at this machine's speed one explanation of it takes tens of
-minutes, so each case is a window of ``window`` chunks (the engine's own paragraph chunking of
-the whole contract). Answerable: the window holds the clause's first character, at a position
-that varies by question; gold = the chunk holding it. Unanswerable (`is_impossible`): a window
-of the same contract, explained with the same category's clause from another contract as the
-answer, which this contract cannot support. Contracts are split: every ``dev_every``-th is dev.
+`load_whole_cases` (dataset "cuad-whole"): whole contracts narrowed by the product's own
+retrieval, as a user's question would be. `load_cases` (dataset "cuad"): a window of ``window``
+consecutive paragraph chunks, for machines too slow to explain whole contracts (a CPU takes
+minutes each). Answerable: gold = the chunk holding the clause's first character.
+Unanswerable (`is_impossible`): the same category's clause from another contract is the answer,
+which this contract cannot support. Contracts are split: every ``dev_every``-th is dev.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.data.case import Case, unit_holding
+from explain_engine.errors import InvalidInputError
+from explain_engine.retrieval import select_chunks
 from ingest.segment import chunk_spans
 
 DEFAULT_FILE = "cuad/cuad-v1-derived-qa-part-a.json"
@@ -90,6 +93,84 @@ def load_cases(
                     gold=gold,
                     answerable=answerable,
                     meta={"contract": contract["title"], "category": qa["category"]},
+                )
+            )
+    return out
+
+
+def load_whole_cases(
+    path: Path,
+    token_count: Callable[[str], int],
+    budget_tokens: int = 2048,
+    split: str | None = None,
+    dev_every: int = 4,
+    per_contract: int = 4,
+    reserve_tokens: int = 160,
+) -> list[Case]:
+    """Whole contracts, narrowed as the product narrows them (DESIGN 1.5).
+
+    Each contract is cut into the product's ~50 paragraph chunks; the engine's BM25 retrieval
+    (query = question + answer) keeps the chunks that fit the context budget, and every method
+    scores those same chunks. Gold = the chunk holding the clause's first character; when
+    retrieval dropped it, the case keeps ``gold=[]`` with ``meta["retrieved"] = False`` (the
+    ranking metrics cover retrieved cases; retrieval recall is reported beside them).
+    """
+    data = json.loads(Path(path).read_text())["data"]
+    clause_of: dict[str, str] = {}
+    for contract in data:
+        for qa in contract["paragraphs"][0]["qas"]:
+            if not qa["is_impossible"] and qa["answers"]:
+                clause_of.setdefault(qa["category"], _short(qa["answers"][0]["text"]))
+    out = []
+    for n, contract in enumerate(data):
+        sp = "dev" if n % dev_every == 0 else "test"
+        if split and sp != split:
+            continue
+        para = contract["paragraphs"][0]
+        text = para["context"]
+        chunks = chunk_spans(text)
+        yes = [
+            q
+            for q in para["qas"]
+            if not q["is_impossible"] and q["answers"] and q["answers"][0]["answer_start"] >= 0
+        ][:per_contract]
+        no = [q for q in para["qas"] if q["is_impossible"] and q["category"] in clause_of]
+        for qa in yes + no[:per_contract]:
+            answerable = not qa["is_impossible"]
+            answer = _short(qa["answers"][0]["text"]) if answerable else clause_of[qa["category"]]
+            question = f"Which part of this contract is about {qa['category']}?"
+            budget = budget_tokens - reserve_tokens - token_count(f"{question} {answer}")
+            try:
+                chosen = select_chunks(text, chunks, f"{question} {answer}", token_count, budget)
+            except InvalidInputError:  # no chunk fits: the product would refuse it too
+                continue
+            parts, units, pos = [], [], 0
+            for i in chosen:
+                s, e = chunks[i]
+                parts.append(text[s:e])
+                units.append((pos, pos + e - s))
+                pos += e - s + 2
+            gold_chunk = (
+                unit_holding(chunks, qa["answers"][0]["answer_start"]) if answerable else -1
+            )
+            gold = [chosen.index(gold_chunk)] if gold_chunk in chosen else []
+            out.append(
+                Case(
+                    id=qa["id"],
+                    dataset="cuad-whole",
+                    split=sp,
+                    text="\n\n".join(parts),
+                    question=question,
+                    answer=answer,
+                    units=units,
+                    gold=gold,
+                    answerable=answerable,
+                    meta={
+                        "contract": contract["title"],
+                        "category": qa["category"],
+                        "chunks": len(chunks),
+                        "retrieved": bool(gold) if answerable else None,
+                    },
                 )
             )
     return out

@@ -31,12 +31,15 @@ def speed(
     cuad_txt: Annotated[
         Path | None, typer.Option(help="A CUAD .txt contract for a longer case")
     ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
 ) -> None:
     """Naive reference vs fast path: seconds, speed-up, score difference, FLOP floor, memory."""
     from bench import speed as speed_bench
     from explain_engine import Explainer
 
-    explainer = Explainer(model, dtype="float32")
+    explainer = Explainer(model, device=device, dtype="float32")
     result = speed_bench.run(
         explainer,
         speed_bench.default_cases(cuad_txt),
@@ -90,7 +93,16 @@ def ingest_quality(
         json_out.write_text(json.dumps(result, indent=2) + "\n")
 
 
-def _cases(dataset: str, data_dir: Path, split: str | None, k: int, granularity: str, window: int):
+def _cases(
+    dataset: str,
+    data_dir: Path,
+    split: str | None,
+    k: int,
+    granularity: str,
+    window: int,
+    explainer=None,
+    per_contract: int = 4,
+):
     from bench.data import cuad, hotpot, squad
 
     if dataset in ("squad", "squad-mismatched"):
@@ -100,18 +112,28 @@ def _cases(dataset: str, data_dir: Path, split: str | None, k: int, granularity:
         return squad.mismatched_cases(cases) if dataset == "squad-mismatched" else cases
     if dataset == "cuad":
         return cuad.load_cases(data_dir / cuad.DEFAULT_FILE, window=window, split=split)
+    if dataset == "cuad-whole":
+        return cuad.load_whole_cases(
+            data_dir / cuad.DEFAULT_FILE,
+            explainer.count_tokens,
+            budget_tokens=explainer.config.context_budget_tokens,
+            split=split,
+            per_contract=per_contract,
+        )
     if dataset == "hotpot":
         return hotpot.load_cases(
             data_dir / hotpot.DEFAULT_FILE, granularity=granularity, split=split
         )
     raise typer.BadParameter(
-        f"unknown dataset {dataset!r}; use squad, squad-mismatched, cuad, hotpot"
+        f"unknown dataset {dataset!r}; use squad, squad-mismatched, cuad, cuad-whole, hotpot"
     )
 
 
 @app.command("quality")
 def quality(
-    dataset: Annotated[str, typer.Option(help="squad, squad-mismatched, cuad or hotpot")] = "squad",
+    dataset: Annotated[
+        str, typer.Option(help="squad, squad-mismatched, cuad (windows), cuad-whole or hotpot")
+    ] = "squad",
     data_dir: Annotated[
         Path, typer.Option(help="Folder holding squad/, cuad/, hotpotqa/")
     ] = DATA_DIR,
@@ -121,6 +143,9 @@ def quality(
     limit: Annotated[int | None, typer.Option(help="At most N cases")] = None,
     k: Annotated[int, typer.Option(help="SQuAD paragraphs per document")] = 8,
     window: Annotated[int, typer.Option(help="CUAD chunks per document")] = 6,
+    per_contract: Annotated[
+        int, typer.Option(help="cuad-whole: answerable and unanswerable questions per contract")
+    ] = 4,
     granularity: Annotated[str, typer.Option(help="paragraph or sentence")] = "paragraph",
     mode: Annotated[str | None, typer.Option(help="AtMan mode")] = None,
     factor: Annotated[float | None, typer.Option(help="AtMan control factor")] = None,
@@ -145,6 +170,9 @@ def quality(
     ),
     plots: Annotated[Path, typer.Option(help="Folder for the PNG plots")] = Path("results"),
     report_only: Annotated[bool, typer.Option(help="Only summarise the records file")] = False,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
 ) -> None:
     """Top-1, MRR, mAP of each method; cost; "supported" threshold calibration; plots."""
     from bench import baselines
@@ -166,9 +194,12 @@ def quality(
                 "context_cite": {"num_ablations": ablations},
             }.get(name, {})
             chosen.append(baselines.get(name, **settings))
-        cases = _cases(dataset, data_dir, split, k, granularity, window)[offset:]
+        explainer = Explainer(model, device=device, dtype="float32")
+        cases = _cases(dataset, data_dir, split, k, granularity, window, explainer, per_contract)[
+            offset:
+        ]
         cases = cases[:limit] if limit is not None else cases
-        explainer = Explainer(model, dtype="float32")
+
         def show(r: dict) -> None:
             best = max(range(len(r["scores"])), key=r["scores"].__getitem__)
             console.print(
@@ -198,8 +229,17 @@ def quality(
         "forward_passes",
         "backward_passes",
         "seconds",
+        "device",
     ]
     console.print(_table("Evidence quality", result["table"], cols))
+    if result["retrieval"]:
+        console.print(
+            _table(
+                "Retrieval before explaining (gold chunk kept)",
+                result["retrieval"],
+                list(result["retrieval"][0]),
+            )
+        )
     if result["calibration"]:
         console.print(result["calibration"])
 
@@ -215,6 +255,7 @@ def memory(
         "results/memory.json"
     ),
     plot_out: Annotated[Path, typer.Option("--plot", help="PNG plot")] = Path("results/memory.png"),
+    device: Annotated[str | None, typer.Option(help="cpu (default) or cuda")] = None,
 ) -> None:
     """Peak memory of a forward pass, an AtMan explanation and a backward pass per length."""
     from bench import memory as mem
@@ -230,6 +271,7 @@ def memory(
         units=units,
         model=model,
         on_row=console.print,
+        device=device,
     )
     mem.write(result, json_out)
     mem.plot(result, plot_out)
@@ -240,6 +282,7 @@ def memory(
         "gradient_peak_mb",
         "atman_over_forward",
         "gradient_over_forward",
+        "integrated_gradients_over_forward",
         "forward_working_mb",
         "atman_working_mb",
         "gradient_working_mb",
@@ -285,6 +328,9 @@ def table1(
     ),
     plot_out: Annotated[Path, typer.Option("--plot", help="PNG plot")] = Path("results/table1.png"),
     report_only: Annotated[bool, typer.Option(help="Only summarise the records file")] = False,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
 ) -> None:
     """Paper Table 1: one paragraph, token units, answer tokens as positives; mAP and mAR."""
     from bench import baselines
@@ -299,7 +345,7 @@ def table1(
 
         if threads:
             torch.set_num_threads(threads)
-        explainer = Explainer(model, dtype="float32")
+        explainer = Explainer(model, device=device, dtype="float32")
         cases = t1.load_cases(
             data_dir / "squad" / "squad-v1.1-dev-part-a.json",
             explainer.tokenizer,
