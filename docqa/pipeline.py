@@ -108,6 +108,7 @@ def explain_document(
     kappa: float | None = None,
     progress: bool = False,
     zoom: bool = False,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
     """Explain ``question`` (and ``answer``, generated when None) on ``document``.
 
@@ -115,6 +116,7 @@ def explain_document(
     ``zoom`` (paragraph granularity only), the sentences of the top paragraph and then the words
     of the top sentence are explained too (DESIGN 1.5 hierarchical zoom) and returned under
     ``"zoom"``: a handful of extra passes, far fewer than word units over the whole text.
+    ``deadline`` (``time.monotonic()``) bounds all of it: past it, ``TimeLimitError``.
     """
     units = [(c.start, c.end) for c in document.chunks] if granularity == "paragraph" else None
     explanation = explainer.explain(
@@ -127,12 +129,13 @@ def explain_document(
         factor=factor,
         kappa=kappa,
         progress=progress,
+        deadline=deadline,
     )
     if units is not None:
         explanation.method["granularity"] = "paragraph"
     result = to_result(document, explanation)
     if zoom and units is not None:
-        settings = {"mode": mode, "factor": factor, "kappa": kappa}
+        settings = {"mode": mode, "factor": factor, "kappa": kappa, "deadline": deadline}
         result["zoom"] = _zoom(document, question, explanation, explainer, settings)
         result["cost"]["forward_passes"] += sum(z["forward_passes"] for z in result["zoom"])
     return result

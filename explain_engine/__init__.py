@@ -5,7 +5,7 @@ result = Explainer().explain(text, question)
 """
 
 from explain_engine.config import AtmanConfig
-from explain_engine.errors import ExplainError, InvalidInputError, ModelLoadError
+from explain_engine.errors import ExplainError, InvalidInputError, ModelLoadError, TimeLimitError
 from explain_engine.explainer import Explainer
 from explain_engine.result import Explanation, UnitScore
 
@@ -16,5 +16,6 @@ __all__ = [
     "Explanation",
     "InvalidInputError",
     "ModelLoadError",
+    "TimeLimitError",
     "UnitScore",
 ]

@@ -25,6 +25,7 @@ from transformers import DynamicCache, PreTrainedModel
 
 from explain_engine.attention import Suppression
 from explain_engine.config import AtmanConfig
+from explain_engine.errors import check_deadline
 from explain_engine.prompt import PromptInput
 
 
@@ -153,13 +154,17 @@ def atman_scores(
     factors: torch.Tensor,
     config: AtmanConfig,
     progress: bool = False,
+    deadline: float | None = None,
 ) -> ScoreMatrix:
+    """``deadline`` (``time.monotonic()``) is checked before every forward pass: a late
+    explanation stops within one batch, in any thread (signals cannot interrupt torch)."""
     device = next(model.parameters()).device
     ids = prompt.input_ids.to(device)
     length, answer_ids = prompt.length, prompt.answer_ids
     keep = len(answer_ids) + 1
     cache_kw = _cache_kwarg(model)
 
+    check_deadline(deadline)
     out = model(input_ids=ids, use_cache=True, logits_to_keep=keep)
     base_ce = answer_token_ce(out.logits, answer_ids)[0]
     cache = _output_cache(out)
@@ -175,6 +180,7 @@ def atman_scores(
     per_token = torch.empty(len(starts), len(answer_ids))
     token_passes = length
     for batch in _progress(batches, progress, len(starts)):
+        check_deadline(deadline)
         start = starts[batch[0]]
         rows = len(batch)
         suppression = Suppression(config.mode, factors[batch].to(device))

@@ -12,7 +12,7 @@ from explain_engine import units as unit_splitters
 from explain_engine.atman import atman_scores, suppression_factors
 from explain_engine.attention import ATMAN
 from explain_engine.config import AtmanConfig
-from explain_engine.errors import ExplainError, InvalidInputError
+from explain_engine.errors import ExplainError, InvalidInputError, check_deadline
 from explain_engine.model_loading import LoadedModel, load_model
 from explain_engine.prompt import build_prompt
 from explain_engine.result import Explanation, UnitScore
@@ -83,8 +83,19 @@ class Explainer:
 
     # -- generation -------------------------------------------------------------------------
     @torch.inference_mode()
-    def generate(self, text: str, question: str, max_new_tokens: int | None = None) -> str:
-        """Greedy answer of the model to ``question`` about ``text``."""
+    def generate(
+        self,
+        text: str,
+        question: str,
+        max_new_tokens: int | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> str:
+        """Greedy answer of the model to ``question`` about ``text``; past ``deadline``
+        (``time.monotonic()``) it raises ``TimeLimitError`` rather than return a cut answer."""
+        check_deadline(deadline)
+        # generate() stops itself between tokens once max_time has passed.
+        max_time = None if deadline is None else max(0.0, deadline - time.monotonic())
         prompt = build_prompt(self.tokenizer, text, question, None)
         ids = prompt.input_ids.to(self.model.device)
         stop = [self.tokenizer.eos_token_id]
@@ -98,7 +109,9 @@ class Explainer:
             do_sample=False,
             eos_token_id=[t for t in stop if t is not None],
             pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            max_time=max_time,
         )
+        check_deadline(deadline)
         return self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip()
 
     # -- explanation ------------------------------------------------------------------------
@@ -134,7 +147,10 @@ class Explainer:
         factor: float | None = None,
         kappa: float | None = None,
         progress: bool = False,
+        deadline: float | None = None,
     ) -> Explanation:
+        """``deadline``: a ``time.monotonic()`` value; past it the work stops between forward
+        passes (or generated tokens) with ``TimeLimitError`` (code "timeout")."""
         t0 = time.perf_counter()
         if not text or not text.strip():
             raise InvalidInputError("the document has no text")
@@ -154,7 +170,7 @@ class Explainer:
         window, explained = self._window(text, f"{question} {answer or ''}", reserve, given)
 
         if answer is None:
-            answer = self.generate(window.text, question)
+            answer = self.generate(window.text, question, deadline=deadline)
             if not answer:
                 raise ExplainError("the model generated an empty answer; give one with answer=")
             source = "generated"
@@ -183,7 +199,9 @@ class Explainer:
         factors = suppression_factors(
             prompt, unit_tokens, cfg.control_factor, cfg.kappa, embeddings
         )
-        matrix = atman_scores(self.model, prompt, factors, cfg, progress=progress)
+        matrix = atman_scores(
+            self.model, prompt, factors, cfg, progress=progress, deadline=deadline
+        )
 
         scores = matrix.scores.tolist()
         unit_scores = [

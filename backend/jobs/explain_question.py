@@ -149,6 +149,10 @@ def run(question_id: uuid.UUID) -> str | None:
 
             explainer, load_s = engine.get_explainer()
             t_explain = time.perf_counter()
+            # The engine checks this between forward passes, in a Celery process or an
+            # embedded thread alike; Celery's hard limit stays as the backstop. A cold model
+            # load does not count against the question.
+            deadline = time.monotonic() + get_settings().task_time_limit_s
             result = explain_document(
                 doc,
                 text,
@@ -158,6 +162,7 @@ def run(question_id: uuid.UUID) -> str | None:
                 mode=settings.get("mode"),
                 factor=settings.get("factor"),
                 kappa=settings.get("kappa"),
+                deadline=deadline,
             )
             explain_s = time.perf_counter() - t_explain
             timings = {
@@ -181,9 +186,11 @@ def run(question_id: uuid.UUID) -> str | None:
         # The engine's typed errors (explain_engine.ExplainError: a question too long for the
         # model, a model that cannot load) carry a code; anything else is a bug.
         code = getattr(exc, "code", None)
-        if type(exc).__name__ == "SoftTimeLimitExceeded":  # Celery's per-task time limit
+        # The engine's deadline (code "timeout") or Celery's soft per-task time limit.
+        if code == "timeout" or type(exc).__name__ == "SoftTimeLimitExceeded":
             limit = get_settings().task_time_limit_s
             message = f"the explanation took longer than the {limit} s time limit"
+            log.info("explanation past its time limit", extra={"question_id": str(question_id)})
             claims.fail(Question, question_id, token, code="timeout", message=message)
             return Status.failed
         if isinstance(code, str) and getattr(exc, "http_status", 500) < 500:

@@ -190,12 +190,6 @@ def test_database_and_broker_restart_under_load(
     )
 
 
-@pytest.mark.xfail(
-    reason="known bug: the Celery worker ran a 90 s explanation to the end under "
-    "DOCQA_TASK_TIME_LIMIT_S=1 (neither the soft nor the hard task time limit fired)",
-    run=False,
-    strict=True,
-)
 def test_an_explanation_past_its_time_limit_is_failed_with_a_reason(
     services: None, tmp_path: Path
 ) -> None:
