@@ -127,7 +127,7 @@ def _validate(payload: Any) -> AuditCreate:
     "",
     status_code=202,
     response_model=Accepted,
-    responses=errors(400, 413, 415, 429),
+    responses=errors(400, 413, 415, 429, 507),
     openapi_extra=_OPENAPI_BODY,
 )
 async def create_audit(*, request: Request, session: SessionDep, tenant: CurrentTenant) -> Accepted:

@@ -54,7 +54,7 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
     response_model=Accepted,
     responses={
         200: {"model": Accepted, "description": "Already uploaded"},
-        **errors(400, 413, 415, 429),
+        **errors(400, 413, 415, 429, 507),
     },
 )
 def create_document(

@@ -34,7 +34,7 @@ router = APIRouter(tags=["questions"])
     response_model=Accepted,
     responses={
         200: {"model": Accepted, "description": "Already asked"},
-        **errors(400, 404, 429),
+        **errors(400, 404, 429, 507),
     },
 )
 def create_question(
