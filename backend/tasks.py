@@ -63,7 +63,11 @@ TASKS: dict[str, Task] = {kind: _make_task(kind, job) for kind, job in JOBS.item
 
 
 def enqueue(kind: str, row_id: uuid.UUID) -> None:
-    TASKS[kind].apply_async(args=[str(row_id)], queue=JOBS[kind].queue)
+    # No time limits in the message: Celery would otherwise copy the *sender's* (the API's)
+    # DOCQA_TASK_TIME_LIMIT_S into it and the worker would obey that, not its own setting.
+    TASKS[kind].apply_async(
+        args=[str(row_id)], queue=JOBS[kind].queue, time_limit=None, soft_time_limit=None
+    )
 
 
 @signals.setup_logging.connect

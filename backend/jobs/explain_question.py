@@ -120,6 +120,9 @@ def store_result(
 def run(question_id: uuid.UUID) -> str | None:
     """Explain one question; returns the final status, or None when the row was not ours."""
     t_start = time.perf_counter()
+    # Counted from the task's start, as Celery's own soft limit is. The engine checks it
+    # between forward passes, in a Celery process or an embedded thread alike.
+    deadline = time.monotonic() + get_settings().task_time_limit_s
     with session_scope() as session:
         problem = _check_document(session, question_id)
         token = claims.claim(session, Question, question_id)
@@ -149,10 +152,6 @@ def run(question_id: uuid.UUID) -> str | None:
 
             explainer, load_s = engine.get_explainer()
             t_explain = time.perf_counter()
-            # The engine checks this between forward passes, in a Celery process or an
-            # embedded thread alike; Celery's hard limit stays as the backstop. A cold model
-            # load does not count against the question.
-            deadline = time.monotonic() + get_settings().task_time_limit_s
             result = explain_document(
                 doc,
                 text,

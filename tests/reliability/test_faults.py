@@ -224,7 +224,10 @@ def test_an_explanation_past_its_time_limit_is_failed_with_a_reason(
         worker = _start_worker(env, tmp_path / "slow.log", "slow")
         _wait_for(lambda: b" ready." in (tmp_path / "slow.log").read_bytes(), 90, "worker")
         with celery_app.connection_for_write(broker) as conn:
-            TASKS["explain"].apply_async(args=[str(question_id)], connection=conn)
+            # As backend.tasks.enqueue sends it: no limits in the message, the worker's own rule.
+            TASKS["explain"].apply_async(
+                args=[str(question_id)], connection=conn, time_limit=None, soft_time_limit=None
+            )
 
         def final() -> Question | None:
             with session_scope() as s:

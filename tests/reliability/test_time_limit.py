@@ -1,14 +1,19 @@
 """The time limit in the embedded mode (SQLite, tasks on in-process threads): no signal can stop
 a thread, so the engine's deadline, checked between forward passes, is what stops it. The
-Celery mode is covered in test_faults.py."""
+Celery mode is covered in test_faults.py; here, that its messages leave the limit to the worker."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import pytest
 from backend_factories import CONTRACT_TXT, auth, make_key, upload, wait_until_final
+from celery import signals
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from backend import tasks
 from backend.db import session_scope
 from backend.models import Explanation
 from docqa.settings import get_settings
@@ -50,3 +55,21 @@ def test_an_embedded_explanation_past_its_time_limit_is_failed_with_a_reason(
     )
     body = wait_until_final(client, key, f"/v1/questions/{r.json()['id']}", timeout_s=120)
     assert body["status"] == "done", body
+
+
+def test_queued_tasks_carry_no_time_limit_so_the_worker_setting_rules(services: None) -> None:
+    # Celery copies the sending process's task_time_limit into each message, and a worker obeys
+    # the message over its own DOCQA_TASK_TIME_LIMIT_S: the API's setting would rule the workers.
+    sent: list[dict[str, Any]] = []
+
+    def capture(headers: dict[str, Any] | None = None, **_: Any) -> None:
+        sent.append(headers or {})
+
+    signals.before_task_publish.connect(capture, weak=False)
+    try:
+        # A row id that does not exist: the suite's worker finds nothing to do.
+        tasks.enqueue("ingest", uuid.uuid4())
+    finally:
+        signals.before_task_publish.disconnect(capture)
+    assert len(sent) == 1
+    assert list(sent[0]["timelimit"]) == [None, None]
