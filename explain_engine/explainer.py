@@ -179,7 +179,8 @@ class Explainer:
         prompt = build_prompt(self.tokenizer, window.text, question, answer)
         if prompt.length > self.max_context:
             raise InvalidInputError(
-                f"prompt of {prompt.length} tokens exceeds the model's context of {self.max_context}"
+                f"prompt of {prompt.length} tokens exceeds the model's context "
+                f"of {self.max_context}"
             )
 
         if given is not None:
