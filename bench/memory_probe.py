@@ -8,6 +8,7 @@ On a GPU (``"device": "cuda"`` in the spec): torch's peak of allocated device me
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -29,14 +30,26 @@ def peak_kb() -> int:
     return _rss_kb("VmHWM")
 
 
-def measure(kind: str, spec: dict) -> dict:
-    """Run ``python -m bench.memory_probe KIND SPEC`` and return its JSON line."""
+def _cap_address_space(limit_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def measure(kind: str, spec: dict, limit_mb: int | None = None) -> dict:
+    """Run ``python -m bench.memory_probe KIND SPEC`` and return its JSON line.
+
+    ``limit_mb`` caps the probe's address space (CPU only), so an operation that would need
+    more fails alone instead of bringing the OOM killer down on the machine; the result then
+    holds ``"error"`` instead of a peak.
+    """
     proc = subprocess.run(
         [sys.executable, "-m", "bench.memory_probe", kind, json.dumps(spec)],
         capture_output=True,
         text=True,
-        check=True,
+        preexec_fn=(lambda: _cap_address_space(limit_mb << 20)) if limit_mb else None,
     )
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"kind": kind, "error": f"exit {proc.returncode}: {tail[0][:200]}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

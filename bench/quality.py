@@ -234,16 +234,18 @@ def summary(records: list[dict]) -> dict:
         rows = paired_table(records, dataset, gran, split)
         if len(rows) > 1:
             paired[f"{dataset}/{gran}/{split}"] = rows
-        # The same without methods run on only a few questions (the costly baselines).
-        many = {
-            r["method"]
+        # The same without methods run on far fewer questions (the costly baselines), so the
+        # others are compared on all their questions.
+        counts = {
+            r["method"]: r["n"]
             for r in table
             if (r["dataset"], r["granularity"], r["split"]) == (dataset, gran, split)
-            and r["n"] >= MIN_PAIRED
         }
+        least = max(MIN_PAIRED, max(counts.values()) // 2)
+        many = {m for m, n in counts.items() if n >= least}
         rows = paired_table([r for r in records if r["method"] in many], dataset, gran, split)
-        if len(rows) > 1 and len(many) < len({r["method"] for r in records}):
-            paired[f"{dataset}/{gran}/{split}/n>={MIN_PAIRED}"] = rows
+        if len(rows) > 1 and len(many) < len(counts):
+            paired[f"{dataset}/{gran}/{split}/n>={least}"] = rows
     return {
         "model": records[0]["model"] if records else None,
         "table": table,

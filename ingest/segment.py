@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-
 Span = tuple[int, int]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")

@@ -256,6 +256,9 @@ def memory(
     ),
     plot_out: Annotated[Path, typer.Option("--plot", help="PNG plot")] = Path("results/memory.png"),
     device: Annotated[str | None, typer.Option(help="cpu (default) or cuda")] = None,
+    limit_mb: Annotated[
+        int, typer.Option(help="CPU: address-space cap per measurement (MB); over it = error")
+    ] = 16384,
 ) -> None:
     """Peak memory of a forward pass, an AtMan explanation and a backward pass per length."""
     from bench import memory as mem
@@ -272,6 +275,7 @@ def memory(
         model=model,
         on_row=console.print,
         device=device,
+        limit_mb=limit_mb,
     )
     mem.write(result, json_out)
     mem.plot(result, plot_out)

@@ -127,7 +127,7 @@ def _show(result: dict[str, Any], text: str) -> None:
         )
     for level in result.get("zoom", []):
         top = sorted(level["units"], key=lambda u: u["score"], reverse=True)[:3]
-        picks = " | ".join(f"{text[u['start']:u['end']]} ({u['score']:.3f})" for u in top)
+        picks = " | ".join(f"{text[u['start'] : u['end']]} ({u['score']:.3f})" for u in top)
         out.print(f"[bold]zoom, {level['granularity']}s:[/bold] {picks}", highlight=False)
     out.print()
     out.print(_highlighted(result, text))

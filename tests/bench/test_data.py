@@ -64,3 +64,22 @@ def test_cuad_gold_chunk_holds_the_clause(shared_data):
         assert " ".join(c.answer.split()[:3]) in " ".join(c.text[s:].split())
     for c in unanswerable:
         assert c.gold == [] and len(c.units) == 6
+
+
+def test_cuad_whole_contracts_are_narrowed_as_the_product_narrows(shared_data, explainer):
+    cases = cuad.load_whole_cases(
+        shared_data / cuad.DEFAULT_FILE, explainer.count_tokens, budget_tokens=2048, per_contract=1
+    )
+    assert {c.dataset for c in cases} == {"cuad-whole"} and len(cases) >= 40
+    for c in cases:
+        assert explainer.count_tokens(c.text) <= 2048  # what the engine would explain
+        assert "\n\n".join(c.text[s:e] for s, e in c.units) == c.text  # whole chunks, in order
+    answerable = [c for c in cases if c.answerable]
+    kept = [c for c in answerable if c.meta["retrieved"]]
+    assert 0 < len(kept) < len(answerable)  # retrieval keeps most gold chunks, not all
+    for c in kept:
+        s, e = c.units[c.gold[0]]
+        assert " ".join(c.answer.split()[:3]) in " ".join(c.text[s:e].split())
+    for c in answerable:
+        assert bool(c.gold) == c.meta["retrieved"]
+    assert all(c.gold == [] and c.meta["retrieved"] is None for c in cases if not c.answerable)

@@ -140,3 +140,55 @@ def test_cli_report_only(tmp_path):
     assert res.exit_code == 0, res.output
     table = json.loads(out.read_text())["table"]
     assert table[0]["top1"] == 1.0 and table[0]["n"] == 1
+
+
+def test_atman_scores_every_unit_of_a_case_longer_than_the_context_budget(tiny_explainer):
+    from dataclasses import replace
+
+    from bench.data.case import Case, join_paragraphs
+
+    paragraphs = [f"Clause {i}. The fee for item {i} is {i * 7} pounds a month." for i in range(40)]
+    text, units = join_paragraphs(paragraphs)
+    case = Case(
+        "long", "hand", "test", text, "What is the fee for item 3?", "21 pounds", units, [3]
+    )
+    product = tiny_explainer.config
+    tiny_explainer.config = replace(product, context_budget_tokens=128)  # the case is ~800
+    try:
+        attribution = baselines.get("atman").attribute(tiny_explainer, case)
+        assert tiny_explainer.config.context_budget_tokens == 128  # restored afterwards
+    finally:
+        tiny_explainer.config = product
+    assert len(attribution.scores) == len(units)
+    assert attribution.forward_passes == len(units) + 1  # every unit explained, none dropped
+
+
+def test_paired_tables_compare_most_methods_on_all_their_questions():
+    def rec(method, i, hit):
+        scores = [1.0, 0.0] if hit else [0.0, 1.0]
+        case = {"id": str(i), "dataset": "d", "granularity": "paragraph", "split": "test"}
+        return {
+            "method": method,
+            "model": "m",
+            "case": {**case, "units": 2, "answerable": True},
+            "gold": [0],
+            "scores": scores,
+            "seconds": 1.0,
+            "forward_passes": 3,
+            "backward_passes": 0,
+        }
+
+    records = [rec("a", i, True) for i in range(40)] + [rec("b", i, i < 20) for i in range(40)]
+    records += [rec("costly", i, True) for i in range(12)]
+    result = quality.summary(records)
+    assert [r["n"] for r in result["paired"]["d/paragraph/test"]] == [12, 12, 12]
+    most = result["paired"]["d/paragraph/test/n>=20"]
+    assert [(r["method"], r["n"], r["top1"]) for r in most] == [("a", 40, 1.0), ("b", 40, 0.5)]
+
+
+def test_memory_probe_over_its_cap_reports_an_error_instead_of_failing():
+    from bench import memory_probe
+
+    spec = {"text_file": "/nonexistent", "question": "q", "answer": "a"}
+    result = memory_probe.measure("forward", spec, limit_mb=64)  # torch alone needs more
+    assert result["kind"] == "forward" and result["error"].startswith("exit ")
