@@ -130,6 +130,19 @@ def _attach_headings(text: str, paragraphs: list[Span]) -> list[Span]:
     return out
 
 
+def _splitter(chunk_size: int):
+    # Imported here: langchain-core is slow to import and only oversize paragraphs need it.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    return RecursiveCharacterTextSplitter(
+        chunk_size=chunk_size,
+        chunk_overlap=0,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end",
+        add_start_index=True,
+    )
+
+
 def chunk_spans(text: str, target: int = 50) -> list[Span]:
     """About ``target`` chunks on paragraph boundaries.
 
@@ -144,20 +157,10 @@ def chunk_spans(text: str, target: int = 50) -> list[Span]:
         return []
     total = sum(e - s for s, e in paragraphs)
     budget = max(total / max(target, 1), 1.0)
-    # Imported here: langchain-core is slow to import and only oversize paragraphs need it.
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=max(int(budget * 2), 200),
-        chunk_overlap=0,
-        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
-        keep_separator="end",
-        add_start_index=True,
-    )
     pieces: list[Span] = []
     for s, e in paragraphs:
         if e - s > max(budget * 3, 1200):
-            for doc in splitter.create_documents([text[s:e]]):
+            for doc in _splitter(max(int(budget * 2), 200)).create_documents([text[s:e]]):
                 i = s + doc.metadata["start_index"]
                 if (sp := _strip(text, i, i + len(doc.page_content))) is not None:
                     pieces.append(sp)

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.data.case import Case, unit_holding
+from bench.data.case import Case, join_paragraphs, unit_holding
 from explain_engine.errors import InvalidInputError
 from explain_engine.retrieval import select_chunks
 from ingest.segment import chunk_spans
@@ -27,6 +27,27 @@ def _short(answer: str, limit: int = 200) -> str:
     # Long clauses would dominate the cost; their first words identify them.
     answer = " ".join(answer.split())
     return answer if len(answer) <= limit else answer[:limit].rsplit(" ", 1)[0]
+
+
+def _clause_by_category(data: list[dict]) -> dict[str, str]:
+    """One real clause per category: the answer given to other contracts' unanswerable ones."""
+    clause_of: dict[str, str] = {}
+    for contract in data:
+        for qa in contract["paragraphs"][0]["qas"]:
+            if not qa["is_impossible"] and qa["answers"]:
+                clause_of.setdefault(qa["category"], _short(qa["answers"][0]["text"]))
+    return clause_of
+
+
+def _questions(para: dict, clause_of: dict[str, str], per_contract: int) -> list[dict]:
+    """Up to ``per_contract`` answerable questions of a contract, then as many unanswerable."""
+    yes = [
+        q
+        for q in para["qas"]
+        if not q["is_impossible"] and q["answers"] and q["answers"][0]["answer_start"] >= 0
+    ]
+    no = [q for q in para["qas"] if q["is_impossible"] and q["category"] in clause_of]
+    return yes[:per_contract] + no[:per_contract]
 
 
 def _window(spans: list[tuple[int, int]], centre: int, size: int, seed: str) -> int:
@@ -44,11 +65,7 @@ def load_cases(
 ) -> list[Case]:
     """Up to ``per_contract`` answerable and as many unanswerable cases per contract."""
     data = json.loads(Path(path).read_text())["data"]
-    clause_of: dict[str, str] = {}
-    for contract in data:
-        for qa in contract["paragraphs"][0]["qas"]:
-            if not qa["is_impossible"] and qa["answers"]:
-                clause_of.setdefault(qa["category"], _short(qa["answers"][0]["text"]))
+    clause_of = _clause_by_category(data)
     out = []
     for n, contract in enumerate(data):
         sp = "dev" if n % dev_every == 0 else "test"
@@ -58,14 +75,7 @@ def load_cases(
         text = para["context"]
         # ~700-character chunks: a window of them stays well inside the context budget.
         spans = chunk_spans(text, target=max(50, len(text) // 700))
-        yes = [
-            q
-            for q in para["qas"]
-            if not q["is_impossible"] and q["answers"] and q["answers"][0]["answer_start"] >= 0
-        ][:per_contract]
-        no = [q for q in para["qas"] if q["is_impossible"]]
-        no = [q for q in no if q["category"] in clause_of][:per_contract]
-        for qa in yes + no:
+        for qa in _questions(para, clause_of, per_contract):
             answerable = not qa["is_impossible"]
             if answerable:
                 centre = unit_holding(spans, qa["answers"][0]["answer_start"])
@@ -116,11 +126,7 @@ def load_whole_cases(
     ranking metrics cover retrieved cases; retrieval recall is reported beside them).
     """
     data = json.loads(Path(path).read_text())["data"]
-    clause_of: dict[str, str] = {}
-    for contract in data:
-        for qa in contract["paragraphs"][0]["qas"]:
-            if not qa["is_impossible"] and qa["answers"]:
-                clause_of.setdefault(qa["category"], _short(qa["answers"][0]["text"]))
+    clause_of = _clause_by_category(data)
     out = []
     for n, contract in enumerate(data):
         sp = "dev" if n % dev_every == 0 else "test"
@@ -129,13 +135,7 @@ def load_whole_cases(
         para = contract["paragraphs"][0]
         text = para["context"]
         chunks = chunk_spans(text)
-        yes = [
-            q
-            for q in para["qas"]
-            if not q["is_impossible"] and q["answers"] and q["answers"][0]["answer_start"] >= 0
-        ][:per_contract]
-        no = [q for q in para["qas"] if q["is_impossible"] and q["category"] in clause_of]
-        for qa in yes + no[:per_contract]:
+        for qa in _questions(para, clause_of, per_contract):
             answerable = not qa["is_impossible"]
             answer = _short(qa["answers"][0]["text"]) if answerable else clause_of[qa["category"]]
             question = f"Which part of this contract is about {qa['category']}?"
@@ -144,12 +144,7 @@ def load_whole_cases(
                 chosen = select_chunks(text, chunks, f"{question} {answer}", token_count, budget)
             except InvalidInputError:  # no chunk fits: the product would refuse it too
                 continue
-            parts, units, pos = [], [], 0
-            for i in chosen:
-                s, e = chunks[i]
-                parts.append(text[s:e])
-                units.append((pos, pos + e - s))
-                pos += e - s + 2
+            narrowed, units = join_paragraphs([text[s:e] for s, e in (chunks[i] for i in chosen)])
             gold_chunk = (
                 unit_holding(chunks, qa["answers"][0]["answer_start"]) if answerable else -1
             )
@@ -159,7 +154,7 @@ def load_whole_cases(
                     id=qa["id"],
                     dataset="cuad-whole",
                     split=sp,
-                    text="\n\n".join(parts),
+                    text=narrowed,
                     question=question,
                     answer=answer,
                     units=units,
