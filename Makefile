@@ -17,3 +17,4 @@ test: setup
 
 lint: setup
 	$(VENV)/ruff check .
+	$(VENV)/lint-imports

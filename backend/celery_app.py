@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from backend.jobs.registry import JOBS
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 settings = get_settings()
 

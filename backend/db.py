@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 
 def normalise_url(url: str) -> str:

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from backend import logs, queue
 from backend.api import errors
 from backend.api.routes import audits, documents, health, questions
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.exc import OperationalError
 
 from backend.db import normalise_url
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from backend import logs
 from backend.jobs import sweeper
 from backend.jobs.errors import TRANSIENT_ERRORS
 from backend.jobs.registry import JOBS
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

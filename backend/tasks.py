@@ -20,7 +20,7 @@ from backend.db import get_engine
 from backend.jobs import engine, sweeper
 from backend.jobs.errors import TRANSIENT_ERRORS
 from backend.jobs.registry import JOBS, Job
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -164,7 +165,5 @@ def run(data_dir: str | Path, *, limit: int | None = None, examples: int = 3) ->
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use: python -m bench.ingest_quality DIR
-    import sys
-
     result = run(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
     sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

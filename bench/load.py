@@ -23,6 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+
+from backend.crud import tenants
+from backend.db import session_scope
+from backend.models import Document, Question
 
 HOST = "127.0.0.1"  # loopback only
 
@@ -72,9 +77,6 @@ def _document(n: int) -> bytes:
 
 
 def _make_key() -> str:
-    from backend.crud import tenants
-    from backend.db import session_scope
-
     with session_scope() as session:
         tenant = tenants.get_or_create_tenant(session, name=f"bench-load-{uuid.uuid4().hex[:8]}")
         return tenants.create_api_key(session, tenant=tenant, name="bench load")
@@ -82,11 +84,6 @@ def _make_key() -> str:
 
 def _queue_waits(kind: str, ids: list[str]) -> list[float]:
     """Seconds from acceptance to a worker claiming the job, from the database."""
-    from sqlalchemy import select
-
-    from backend.db import session_scope
-    from backend.models import Document, Question
-
     model = Document if kind == "documents" else Question
     with session_scope() as session:
         rows = session.execute(

@@ -13,6 +13,9 @@ import json
 import tempfile
 from pathlib import Path
 
+import matplotlib
+import matplotlib.pyplot as plt
+
 from bench import memory_probe
 from explain_engine.model_loading import BUNDLED_NAME
 
@@ -96,11 +99,7 @@ def run(
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    matplotlib.use("Agg")  # files only, no display
     rows = result["rows"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for kind, label in (

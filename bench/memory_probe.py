@@ -13,6 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
+from bench.baselines.integrated_gradients import IntegratedGradients
+from bench.data.case import Case
+from explain_engine import AtmanConfig, Explainer
+from explain_engine.prompt import build_prompt
+
 
 def _rss_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -54,9 +61,6 @@ def measure(kind: str, spec: dict, limit_mb: int | None = None) -> dict:
 
 
 def _integrated_gradients(explainer, text: str, spec: dict, units) -> None:
-    from bench.baselines.integrated_gradients import IntegratedGradients
-    from bench.data.case import Case
-
     case = Case(
         id="memory",
         dataset="memory",
@@ -71,11 +75,6 @@ def _integrated_gradients(explainer, text: str, spec: dict, units) -> None:
 
 
 def _main(kind: str, spec: dict) -> dict:
-    import torch
-
-    from explain_engine import AtmanConfig, Explainer
-    from explain_engine.prompt import build_prompt
-
     device = spec.get("device")
     explainer = Explainer(
         spec.get("model"),

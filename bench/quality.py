@@ -13,6 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+import matplotlib
+import matplotlib.pyplot as plt
+
 from bench import metrics
 from bench.baselines.base import Method
 from bench.data.case import Case
@@ -256,11 +259,7 @@ def summary(records: list[dict]) -> dict:
 
 
 def write_plots(result: dict, records: list[dict], folder: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    matplotlib.use("Agg")  # files only, no display
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, rows in result["paired"].items():

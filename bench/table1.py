@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib
+import matplotlib.pyplot as plt
+
 from bench import metrics
 from bench.data.case import Case
 from bench.data.squad import split_of
@@ -112,11 +115,7 @@ def summary(records: list[dict]) -> dict:
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    matplotlib.use("Agg")  # files only, no display
     rows = [r for r in result["rows"] if r["questions"] == "common"]
     if not rows:
         return

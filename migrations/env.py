@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, pool
 
 from backend.db import normalise_url
 from backend.models import Base
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 config = context.config
 # Programmatic callers (backend.migrate) configure logging themselves.

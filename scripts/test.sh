@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
+# Lint first: style, and the layers contract (dependencies run one way; see pyproject.toml).
+ruff check .
+lint-imports --no-cache
 if [ -x scripts/services.sh ]; then
     # Stop PostgreSQL, Redis and the worker however the run ends (also if starting them fails).
     trap 'docqa_services_stop' EXIT

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.crud import backlog
 from backend.models import Tenant
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 
 def ensure_capacity(session: Session, *, tenant: Tenant, new: int = 1) -> None:

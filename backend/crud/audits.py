@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from backend.crud.questions import find_reusable, settings_key
 from backend.models import Audit, AuditItem, Document, Question, Status, Tenant, utcnow
-from docqa.audit import AuditItem as ItemSpec
-from docqa.audit import code_version
-from docqa.settings import get_settings
+from core.audit import AuditItem as ItemSpec
+from core.audit import code_version
+from core.settings import get_settings
 
 FINAL = (Status.done, Status.failed)
 

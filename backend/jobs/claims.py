@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import session_scope
 from backend.models import Document, Question, Status, utcnow
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

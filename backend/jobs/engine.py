@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
 
-from docqa.settings import get_settings
-
-if TYPE_CHECKING:
-    from explain_engine import Explainer
+from core.pipeline import explainer_from_settings
+from core.settings import get_settings
+from explain_engine import Explainer
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +22,6 @@ def get_explainer() -> tuple[Explainer, float]:
     with _lock:
         if _explainer is not None:
             return _explainer, 0.0
-        from docqa.pipeline import explainer_from_settings  # heavy: only where the model is used
-
         t0 = time.perf_counter()
         settings = get_settings()
         _explainer = explainer_from_settings()

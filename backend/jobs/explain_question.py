@@ -23,7 +23,8 @@ from backend.models import (
     Status,
     utcnow,
 )
-from docqa.settings import get_settings
+from core.pipeline import explain_document
+from core.settings import get_settings
 from ingest.document import Chunk as IngestChunk
 from ingest.document import Document as IngestDocument
 from ingest.document import Page
@@ -147,8 +148,6 @@ def run(question_id: uuid.UUID) -> str | None:
                 settings = dict(question.settings)
                 text, answer = question.question, question.answer
                 queue_wait = _seconds(question.started_at, question.created_at)
-
-            from docqa.pipeline import explain_document  # imports the engine (heavy)
 
             explainer, load_s = engine.get_explainer()
             t_explain = time.perf_counter()

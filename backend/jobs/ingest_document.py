@@ -13,7 +13,7 @@ from backend.jobs import claims
 from backend.jobs.errors import TRANSIENT_ERRORS
 from backend.jobs.isolated_ingest import load_bytes_isolated
 from backend.models import Chunk, Document, DocumentFile, Status
-from docqa.settings import get_settings
+from core.settings import get_settings
 from ingest import IngestError
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 
 from backend.db import session_scope
 from backend.models import Document, Question, Status, utcnow
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

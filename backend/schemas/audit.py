@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.schemas.common import Status, UtcDatetime
 from backend.schemas.question import Granularity
-from docqa.audit import MAX_ITEMS
+from core.audit import MAX_ITEMS
 
 
 class AuditItemCreate(BaseModel):

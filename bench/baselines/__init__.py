@@ -4,35 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bench.baselines.atman import Atman
+from bench.baselines.attention import RawAttention
 from bench.baselines.base import Attribution, Method
+from bench.baselines.context_cite import ContextCite
+from bench.baselines.input_x_gradient import InputXGradient
+from bench.baselines.integrated_gradients import IntegratedGradients
+from bench.baselines.leave_one_out import LeaveOneOut
 
-REGISTRY: dict[str, Callable[..., Method]] = {}
-
-
-def _register() -> None:
-    from bench.baselines.atman import Atman
-    from bench.baselines.attention import RawAttention
-    from bench.baselines.context_cite import ContextCite
-    from bench.baselines.input_x_gradient import InputXGradient
-    from bench.baselines.integrated_gradients import IntegratedGradients
-    from bench.baselines.leave_one_out import LeaveOneOut
-
-    for cls in (Atman, LeaveOneOut, InputXGradient, IntegratedGradients, RawAttention, ContextCite):
-        REGISTRY[cls.name] = cls
+REGISTRY: dict[str, Callable[..., Method]] = {
+    cls.name: cls
+    for cls in (Atman, LeaveOneOut, InputXGradient, IntegratedGradients, RawAttention, ContextCite)
+}
 
 
 def get(name: str, **settings) -> Method:
     """A method by registry name, with its settings (unknown settings are an error)."""
-    if not REGISTRY:
-        _register()
     if name not in REGISTRY:
         raise KeyError(f"unknown method {name!r}; known: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name](**settings)
 
 
 def names() -> list[str]:
-    if not REGISTRY:
-        _register()
     return sorted(REGISTRY)
 
 

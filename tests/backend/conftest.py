@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from backend import migrate, queue
 from backend.jobs import engine
 from backend.main import create_app
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE_VARS = ("DATABASE_URL", "CELERY_BROKER_URL")

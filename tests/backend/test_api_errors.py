@@ -74,7 +74,7 @@ def test_upload_errors(client: TestClient, embedded, monkeypatch: pytest.MonkeyP
     assert r.status_code == 422
     assert r.json()["detail"].startswith("file:")
 
-    from docqa.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("DOCQA_MAX_UPLOAD_MB", "1")
     get_settings.cache_clear()
@@ -137,7 +137,7 @@ def test_openapi_documents_json_errors(client: TestClient) -> None:
 
 def test_readyz_reports_what_is_unreachable(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from backend.main import create_app
-    from docqa.settings import get_settings
+    from core.settings import get_settings
 
     # Nothing listens on port 9 of loopback (discard service, never run here).
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")

@@ -17,7 +17,7 @@ from backend_factories import (
     wait_until_final,
 )
 
-from tests.reports.htmlparse import Page
+from tests.core.reports.htmlparse import Page
 
 
 def _post_json(client, key, items, **extra):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from backend.crud import tenants
 from backend.db import session_scope
-from docqa.cli.main import app as docqa_app
+from cli.main import app as docqa_app
 
 
 def test_keys_create_and_revoke(embedded: Path) -> None:
@@ -54,7 +54,7 @@ def test_serve_with_nothing_configured(tmp_path: Path) -> None:
     port = _free_port()
     log = (tmp_path / "serve.log").open("w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "docqa.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -37,7 +37,7 @@ def _start_worker(env: dict[str, str], log: Path, name: str) -> subprocess.Popen
         [
             sys.executable,
             "-m",
-            "docqa.cli.main",
+            "cli.main",
             "worker",
             "--concurrency",
             "1",

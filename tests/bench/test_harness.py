@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from bench import baselines, memory, quality, table1
 from bench.data import squad
-from docqa.cli.main import app
+from cli.main import app
 
 
 def test_quality_run_resumes_and_summarises(tiny_explainer, shared_data, tmp_path):

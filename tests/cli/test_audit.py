@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from docqa.cli import audit as audit_cli
+from cli import audit as audit_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -116,7 +116,7 @@ def test_items_without_question_column_are_refused(tmp_path, no_model):
 
 
 def test_example_cuad_audit_is_well_formed():
-    from docqa.audit import parse_items_csv
+    from core.audit import parse_items_csv
 
     text = (EXAMPLES / "cuad_audit.csv").read_text(encoding="utf-8")
     items = parse_items_csv(text)
@@ -155,7 +155,7 @@ def audit_explainer(request):
 
 @pytest.mark.slow
 def test_audit_with_the_model_writes_a_highlighted_report(tmp_path, monkeypatch, audit_explainer):
-    from tests.reports.htmlparse import Page
+    from tests.core.reports.htmlparse import Page
 
     monkeypatch.setattr(audit_cli, "_explainer", lambda model: audit_explainer)
     docs = tmp_path / "docs"

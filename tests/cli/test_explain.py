@@ -28,7 +28,7 @@ DESIGN_KEYS = {
 def docqa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "docqa.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -127,7 +127,7 @@ def test_unsupported_file_type(tmp_path):
 
 
 def test_zoom_ranks_sentences_then_words_of_the_top_paragraph(explainer):
-    from docqa.pipeline import explain_document
+    from core.pipeline import explain_document
     from ingest import load_document
 
     document = load_document(EXAMPLE_TXT)

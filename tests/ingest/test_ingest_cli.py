@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from docqa.cli import ingest as ingest_cli
+from cli import ingest as ingest_cli
 from tests.ingest.pdfs import build_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def test_real_process_has_no_traceback(tmp_path: Path) -> None:
 
     path.write_bytes(image_page_pdf())
     code = (
-        "import typer; from docqa.cli.ingest import ingest; "
+        "import typer; from cli.ingest import ingest; "
         "app = typer.Typer(pretty_exceptions_enable=False); app.command()(ingest); app()"
     )
     proc = subprocess.run(

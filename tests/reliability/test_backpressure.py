@@ -12,7 +12,7 @@ from sqlalchemy import update
 from backend import queue
 from backend.db import session_scope
 from backend.models import Document, Status
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 LIMIT = 3
 

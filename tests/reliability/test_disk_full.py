@@ -31,7 +31,7 @@ from backend.api.errors import STORAGE_FULL
 from backend.db import engine_for, normalise_url, session_scope
 from backend.main import create_app
 from backend.models import Document, DocumentFile
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 pytestmark = pytest.mark.slow
 

@@ -48,7 +48,7 @@ def _start_worker(
 ) -> subprocess.Popen[bytes]:
     # Its own session (process group), so stopping it takes the pool children with it.
     return subprocess.Popen(
-        [sys.executable, "-m", "docqa.cli.main", "worker", "--concurrency", "1"]
+        [sys.executable, "-m", "cli.main", "worker", "--concurrency", "1"]
         + ["--hostname", f"{name}@%h", "--queues", queues],
         env=env,
         stdout=log.open("wb"),

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from backend import tasks
 from backend.db import session_scope
 from backend.models import Explanation
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 
 def test_an_embedded_explanation_past_its_time_limit_is_failed_with_a_reason(

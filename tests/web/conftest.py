@@ -96,7 +96,7 @@ def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Liv
     from backend.crud import tenants
     from backend.db import session_scope
     from backend.main import create_app
-    from docqa.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("DOCQA_DATA_DIR", str(tmp_path / "data"))
     for name in SERVICE_VARS:

@@ -28,9 +28,9 @@ from backend.schemas.audit import (
     Progress,
 )
 from backend.schemas.common import Accepted, errors
-from docqa.audit import AuditItem as ItemSpec
-from docqa.audit import AuditItemsError, parse_items_csv
-from docqa.reports.formats import MEDIA_TYPES, render_report
+from core.audit import AuditItem as ItemSpec
+from core.audit import AuditItemsError, parse_items_csv
+from core.reports.formats import MEDIA_TYPES, render_report
 
 log = logging.getLogger(__name__)
 

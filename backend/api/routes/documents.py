@@ -23,7 +23,7 @@ from backend.schemas.document import (
     document_detail,
     document_public,
 )
-from docqa.settings import get_settings
+from core.settings import get_settings
 from ingest.errors import IngestError
 from ingest.filetype import detect
 

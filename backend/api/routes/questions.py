@@ -21,7 +21,7 @@ from backend.schemas.question import (
     QuestionsPublic,
     question_public,
 )
-from docqa.settings import get_settings
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from docqa.cli import audit, bench, explain, ingest, service
+from cli import audit, bench, explain, ingest, service
 
 app = typer.Typer(
     name="docqa",

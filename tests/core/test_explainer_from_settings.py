@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from docqa.pipeline import explainer_from_settings
-from docqa.settings import get_settings
+from core.pipeline import explainer_from_settings
+from core.settings import get_settings
 
 
 @pytest.fixture

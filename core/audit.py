@@ -26,7 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import docqa
+import core
+from core.pipeline import explain_document
+from ingest import load_document
 
 REQUIRED_COLUMNS = ("document", "question")
 MAX_ITEMS = 1000
@@ -87,7 +89,7 @@ def code_version() -> dict[str, str | None]:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=Path(docqa.__file__).resolve().parent,
+            cwd=Path(core.__file__).resolve().parent,
             capture_output=True,
             text=True,
             timeout=5,
@@ -97,7 +99,7 @@ def code_version() -> dict[str, str | None]:
             commit = out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass  # no git (an installed wheel, a container): the version alone
-    return {"docqa": docqa.__version__, "git_commit": commit}
+    return {"docqa": core.__version__, "git_commit": commit}
 
 
 def new_audit(items: list[AuditItem], *, audit_id: str | None = None) -> dict[str, Any]:
@@ -204,9 +206,7 @@ def _run_items(
     explain_options: dict[str, Any] | None,
     on_item: Callable[[dict[str, Any], int], None] | None,
 ) -> None:
-    from ingest import load_document
-
-    explainer = explain_document = None
+    explainer = None
     for index, item in enumerate(items):
         audit["items"][index]["status"] = "running"
         try:
@@ -221,8 +221,6 @@ def _run_items(
             if isinstance(document, Exception):
                 raise document
             if explainer is None:
-                from docqa.pipeline import explain_document  # the engine stack, when needed
-
                 explainer = load_explainer()
             result = explain_document(
                 document,

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from docqa.settings import get_settings
+from core.settings import get_settings
 from ingest import Document, IngestError, IngestLimits, load_document
 
 PREVIEW_CHUNKS = 5

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from docqa.reports.highlight import Segment, excerpt_windows, intensity, segments
+from core.reports.highlight import Segment, excerpt_windows, intensity, segments
 
 TEXT = "Alpha beta. Gamma delta. Epsilon."
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from docqa.audit import (
+from core.audit import (
     AuditItem,
     AuditItemsError,
     code_version,

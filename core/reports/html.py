@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
-from docqa.reports.highlight import excerpt_windows, intensity, max_positive, segments
+from core.reports.highlight import excerpt_windows, intensity, max_positive, segments
 
 # Orange for supported answers; grey when the answer is not supported, so weak evidence
 # (normalised to the item's own maximum) does not look as convincing as real evidence.
@@ -244,7 +244,7 @@ def render_audit(
     supports it, its top evidence with pages and scores, and the contract excerpt around that
     evidence highlighted by score.
 
-    ``audit`` is the audit JSON (see ``docqa.reports.audit_format``); ``documents`` maps a
+    ``audit`` is the audit JSON (see ``core.reports.audit_format``); ``documents`` maps a
     document name to its extracted text. Items whose document text is missing get no excerpt.
     """
     items = []

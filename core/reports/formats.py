@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from docqa.reports.csv import render_audit_csv
-from docqa.reports.html import render_audit
+from core.reports.csv import render_audit_csv
+from core.reports.html import render_audit
 
 FORMATS = ("html", "csv", "json")
 MEDIA_TYPES = {

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
+import torch
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from bench import baselines
+from bench import ingest_quality as ingest_bench
+from bench import load as load_bench
+from bench import memory as mem
+from bench import quality as q
+from bench import speed as speed_bench
+from bench import startup as startup_bench
+from bench import table1 as t1
+from bench.data import cuad, hotpot, squad
+from bench.speed import EXAMPLE
+from explain_engine import Explainer
+from explain_engine.model_loading import load_model
+
 app = typer.Typer(help="Benchmarks (speed, ingestion quality, ...).", no_args_is_help=True)
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _table(title: str, rows: list[dict], columns: list[str]) -> Table:
@@ -36,8 +51,6 @@ def speed(
     ] = None,
 ) -> None:
     """Naive reference vs fast path: seconds, speed-up, score difference, FLOP floor, memory."""
-    from bench import speed as speed_bench
-    from explain_engine import Explainer
 
     explainer = Explainer(model, device=device, dtype="float32")
     result = speed_bench.run(
@@ -81,11 +94,8 @@ def ingest_quality(
     limit: Annotated[int | None, typer.Option(help="Only the first N PDFs")] = None,
 ) -> None:
     """How much of CUAD's answer clauses PDF ingestion recovers, and seconds per page."""
-    import json
 
-    from bench.ingest_quality import run
-
-    result = run(data_dir, limit=limit)
+    result = ingest_bench.run(data_dir, limit=limit)
     summary = {k: v for k, v in result.items() if not isinstance(v, list | dict)}
     Console().print(summary)
     if json_out:
@@ -103,7 +113,6 @@ def _cases(
     explainer=None,
     per_contract: int = 4,
 ):
-    from bench.data import cuad, hotpot, squad
 
     if dataset in ("squad", "squad-mismatched"):
         cases = squad.load_cases(
@@ -175,15 +184,9 @@ def quality(
     ] = None,
 ) -> None:
     """Top-1, MRR, mAP of each method; cost; "supported" threshold calibration; plots."""
-    from bench import baselines
-    from bench import quality as q
 
     console = Console()
     if not report_only:
-        import torch
-
-        from explain_engine import Explainer
-
         if threads:
             torch.set_num_threads(threads)
         chosen = []
@@ -261,9 +264,6 @@ def memory(
     ] = 16384,
 ) -> None:
     """Peak memory of a forward pass, an AtMan explanation and a backward pass per length."""
-    from bench import memory as mem
-    from bench.speed import EXAMPLE
-    from explain_engine.model_loading import load_model
 
     console = Console()
     tokenizer = load_model(model).tokenizer
@@ -301,11 +301,8 @@ def startup(
     ] = None,
 ) -> None:
     """Load time of the default model: cold (de-quantise the GGUF) against the cached weights."""
-    import json
 
-    from bench.startup import run
-
-    result = run()
+    result = startup_bench.run()
     Console().print(result)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -337,16 +334,9 @@ def table1(
     ] = None,
 ) -> None:
     """Paper Table 1: one paragraph, token units, answer tokens as positives; mAP and mAR."""
-    from bench import baselines
-    from bench import quality as q
-    from bench import table1 as t1
 
     console = Console()
     if not report_only:
-        import torch
-
-        from explain_engine import Explainer
-
         if threads:
             torch.set_num_threads(threads)
         explainer = Explainer(model, device=device, dtype="float32")
@@ -404,11 +394,8 @@ def load(
 ) -> None:
     """Bounded load on loopback (PostgreSQL + Redis mode, one worker): requests/s, latency
     percentiles, errors, queue wait, and /healthz latency while the worker is busy."""
-    import json
 
-    from bench.load import run
-
-    result = run(
+    result = load_bench.run(
         uploads=uploads, questions=questions, concurrency=concurrency, max_seconds=max_seconds
     )
     rows = [{"kind": kind, **values} for kind, values in result["latency"].items()]

@@ -5,29 +5,30 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
 
-from docqa.settings import get_settings
+from backend import migrate as migrations
+from backend.crud import tenants
+from backend.db import session_scope
+from backend.logs import setup_logging
+from core.settings import get_settings
 
 console = Console(stderr=True)
 keys_app = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
 
 
 def _setup_logging() -> None:
-    from backend.logs import setup_logging
-
     settings = get_settings()
     setup_logging(settings.log_level, json_logs=settings.log_json)
 
 
 def _prepare_embedded() -> None:
     """The embedded default keeps everything in the data folder, migrated on every start."""
-    from backend import migrate
-
     settings = get_settings()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        migrate.upgrade()
+        migrations.upgrade()
 
 
 def serve(
@@ -47,18 +48,12 @@ def serve(
     API key is created and printed on first start. With DATABASE_URL and CELERY_BROKER_URL:
     PostgreSQL and Redis, with `docqa worker` processes doing the work.
     """
-    import uvicorn
-
-    from backend import migrate
-    from backend.crud import tenants
-    from backend.db import session_scope
-
     settings = get_settings()
     _setup_logging()
     if migrate_db or (migrate_db is None and settings.database_url is None):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        migrate.wait_for_database()
-        migrate.upgrade()
+        migrations.wait_for_database()
+        migrations.upgrade()
     if settings.embedded:
         with session_scope() as session:
             if tenants.count_active_keys(session) == 0:
@@ -110,8 +105,6 @@ def migrate(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the database")] = 60.0,
 ) -> None:
     """Wait for the database, then `alembic upgrade head`."""
-    from backend import migrate as migrations
-
     settings = get_settings()
     _setup_logging()
     if settings.database_url is None:
@@ -127,9 +120,6 @@ def create_key(
     name: Annotated[str | None, typer.Option(help="A label for the key")] = None,
 ) -> None:
     """Create an API key for TENANT and print it (it is stored only as a hash)."""
-    from backend.crud import tenants
-    from backend.db import session_scope
-
     if not tenant.strip():
         raise typer.BadParameter("tenant must not be blank", param_hint="--tenant")
     _prepare_embedded()
@@ -144,9 +134,6 @@ def revoke_key(
     key: Annotated[str, typer.Argument(help="The key, or its first 12 characters")],
 ) -> None:
     """Revoke an API key; requests with it get 401 from then on."""
-    from backend.crud import tenants
-    from backend.db import session_scope
-
     _prepare_embedded()
     with session_scope() as session:
         revoked = tenants.revoke_api_key(session, prefix=key.strip())
@@ -156,7 +143,7 @@ def revoke_key(
     console.print("key revoked")
 
 
-# Runnable on its own too (`python -m docqa.cli.service ...`), e.g. while other commands break.
+# Runnable on its own too (`python -m cli.service ...`), e.g. while other commands break.
 service_app = typer.Typer(no_args_is_help=True, add_completion=False)
 service_app.command("serve")(serve)
 service_app.command("worker")(worker)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import copy
 
-from docqa.reports.html import render_audit, render_explanation
-from tests.reports.htmlparse import Page
+from core.reports.html import render_audit, render_explanation
+from tests.core.reports.htmlparse import Page
 
 
 def test_explanation_page_marks_the_evidence_and_shows_the_whole_document(result, contract):

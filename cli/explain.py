@@ -7,12 +7,18 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import huggingface_hub.utils
+import transformers
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from docqa.cli.ingest import limits_from_settings
-from docqa.settings import get_settings
+from cli.ingest import limits_from_settings
+from core.pipeline import explain_document, explainer_from_settings
+from core.reports.html import render_explanation
+from core.settings import get_settings
+from explain_engine import ExplainError
+from explain_engine.units import check_granularity
 from ingest import IngestError, load_document
 
 SHOW_WHOLE_DOCUMENT_CHARS = 8000  # longer documents show only the chunks around the evidence
@@ -21,9 +27,6 @@ ERR = Console(stderr=True)
 
 def quiet_libraries() -> None:
     """Keep stderr to our own lines: no hub retry chatter or weight-loading bars."""
-    import huggingface_hub.utils
-    import transformers
-
     huggingface_hub.utils.logging.set_verbosity_error()
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
@@ -58,11 +61,6 @@ def explain(
     ] = None,
 ) -> None:
     """Answer QUESTION about FILE and show which parts of FILE the answer rests on."""
-    # Imported here so that `docqa --help` and `docqa ingest` stay fast.
-    from docqa.pipeline import explain_document, explainer_from_settings
-    from explain_engine import ExplainError
-    from explain_engine.units import check_granularity
-
     quiet_libraries()
 
     if not question.strip():
@@ -93,8 +91,6 @@ def explain(
     except ExplainError as exc:
         _fail(str(exc))
     if html is not None:
-        from docqa.reports.html import render_explanation
-
         html.write_text(render_explanation(result, document.text), encoding="utf-8")
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from docqa.audit import AuditItemsError, parse_items_csv, run_local_audit
-from docqa.reports.formats import format_of, render_report
+from core.audit import AuditItemsError, parse_items_csv, run_local_audit
+from core.pipeline import explainer_from_settings
+from core.reports.formats import format_of, render_report
 
 console = Console(stderr=True)
 # Checked before any work so a typo does not fail every item of a long audit.
@@ -26,8 +27,6 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _explainer(model: str | None) -> Any:
-    from docqa.pipeline import explainer_from_settings  # heavy: only when a document needs it
-
     return explainer_from_settings(model)
 
 

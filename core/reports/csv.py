@@ -29,7 +29,7 @@ def columns(top_evidence: int = TOP_EVIDENCE) -> list[str]:
 
 
 def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDENCE) -> str:
-    """CSV text of the audit (the JSON shape in ``docqa.audit``). Spreadsheet programs open it
+    """CSV text of the audit (the JSON shape in ``core.audit``). Spreadsheet programs open it
     directly; model, method and code version repeat on each row so a row stands on its own."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(top_evidence), lineterminator="\n")

@@ -3,8 +3,8 @@ from __future__ import annotations
 import csv
 import io
 
-from docqa.reports.csv import render_audit_csv
-from tests.reports.test_report_html import _audit
+from core.reports.csv import render_audit_csv
+from tests.core.reports.test_report_html import _audit
 
 
 def test_csv_has_one_row_per_item_with_top_evidence(result):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from docqa.settings import get_settings
+from core.settings import get_settings
 from explain_engine import AtmanConfig, Explainer, Explanation
 from ingest import Document
 from ingest.segment import sentence_spans, word_spans
@@ -163,8 +163,12 @@ def _zoom(
                 "parent": {"start": parent.start, "end": parent.end},
                 "forward_passes": inner.forward_passes,
                 "units": [
-                    {"start": u.start, "end": u.end, "page": document.page_at(u.start),
-                     "score": round(u.score, 6)}
+                    {
+                        "start": u.start,
+                        "end": u.end,
+                        "page": document.page_at(u.start),
+                        "score": round(u.score, 6),
+                    }
                     for u in inner.units
                 ],
             }

@@ -1,0 +1,1 @@
+"""The `docqa` command line (the top layer: it may import every other package)."""
