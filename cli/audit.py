@@ -13,13 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.audit import AuditItemsError, parse_items_csv, run_local_audit
+from core.explanation_settings import ExplanationSettings
 from core.pipeline import explainer_from_settings
 from core.reports.formats import format_of, render_report
 
 console = Console(stderr=True)
-# Checked before any work so a typo does not fail every item of a long audit.
-GRANULARITIES = ("paragraph", "sentence", "word", "token")
-MODES = ("log_additive", "multiplicative")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -55,12 +53,12 @@ def audit(
     Items name a file inside --documents; an empty answer lets the model answer. A failed
     item is recorded with its error and the audit goes on. The report format follows --out.
     """
-    if granularity not in GRANULARITIES:
-        raise typer.BadParameter(
-            f"{granularity!r} is not one of {', '.join(GRANULARITIES)}", param_hint="--granularity"
+    try:  # checked before any work, so a typo does not fail every item of a long audit
+        options = ExplanationSettings.parse(
+            granularity=granularity, mode=mode, factor=factor, kappa=kappa
         )
-    if mode is not None and mode not in MODES:
-        raise typer.BadParameter(f"{mode!r} is not one of {', '.join(MODES)}", param_hint="--mode")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     try:
         fmt = format_of(out)
     except ValueError as exc:
@@ -70,8 +68,6 @@ def audit(
     except (AuditItemsError, UnicodeDecodeError) as exc:
         raise typer.BadParameter(f"{items}: {exc}", param_hint="ITEMS") from exc
     out.parent.mkdir(parents=True, exist_ok=True)
-
-    options = {"granularity": granularity, "mode": mode, "factor": factor, "kappa": kappa}
 
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -104,7 +100,7 @@ def audit(
         previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
         try:
             result, texts = run_local_audit(
-                parsed, documents, load_explainer=load, explain_options=options, on_item=advance
+                parsed, documents, load_explainer=load, explanation=options, on_item=advance
             )
         finally:
             if main_thread:

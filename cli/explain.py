@@ -13,12 +13,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from cli.ingest import limits_from_settings
+from core.explanation_settings import ExplanationSettings
 from core.pipeline import explain_document, explainer_from_settings
 from core.reports.html import render_explanation
 from core.settings import get_settings
 from explain_engine import ExplainError
-from explain_engine.units import check_granularity
 from ingest import IngestError, load_document
 
 SHOW_WHOLE_DOCUMENT_CHARS = 8000  # longer documents show only the chunks around the evidence
@@ -65,26 +64,32 @@ def explain(
 
     if not question.strip():
         _fail("the question is empty")
+    try:  # before the document or the model loads: bad options fail at once
+        options = ExplanationSettings.parse(
+            granularity=granularity, mode=mode, factor=factor, kappa=kappa
+        )
+    except ValueError as exc:
+        _fail(str(exc))
     if not file.is_file():
         _fail(f"no such file: {file}")
     settings = get_settings()
     try:
         document = load_document(
-            file, limits=limits_from_settings(), target_chunks=settings.target_chunks
+            file, limits=settings.ingest_limits, target_chunks=settings.target_chunks
         )
     except IngestError as exc:
         _fail(exc.message)
     try:
-        check_granularity(granularity)  # before the model loads: bad options fail at once
-        overrides = {"mode": mode, "factor": factor, "kappa": kappa}
         with ERR.status("Loading model…", spinner="dots"):
-            explainer = explainer_from_settings(model, **overrides)
+            explainer = explainer_from_settings(
+                model, mode=options.mode, factor=options.factor, kappa=options.kappa
+            )
         result = explain_document(
             document,
             question,
             explainer=explainer,
             answer=answer,
-            granularity=granularity,
+            granularity=options.granularity,
             progress=True,
             zoom=zoom,
         )

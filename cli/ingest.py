@@ -11,17 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from core.settings import get_settings
-from ingest import Document, IngestError, IngestLimits, load_document
+from ingest import Document, IngestError, load_document
 
 PREVIEW_CHUNKS = 5
 PREVIEW_CHARS = 160
-
-
-def limits_from_settings() -> IngestLimits:
-    settings = get_settings()
-    return IngestLimits(
-        max_bytes=settings.max_upload_mb * 1024 * 1024, max_pages=settings.max_pages
-    )
 
 
 def ingest(
@@ -38,7 +31,7 @@ def ingest(
     """Extract a document's text, pages and paragraph chunks."""
     target = chunks or get_settings().target_chunks
     try:
-        document = load_document(file, limits=limits_from_settings(), target_chunks=target)
+        document = load_document(file, limits=get_settings().ingest_limits, target_chunks=target)
     except IngestError as exc:
         # One clear line on stderr, no traceback: these are the user's file, not our bug.
         typer.echo(f"error: {exc.message}", err=True)

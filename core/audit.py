@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import core
+from core.explanation_settings import ExplanationSettings
 from core.pipeline import explain_document
+from core.settings import get_settings
 from ingest import load_document
 
 REQUIRED_COLUMNS = ("document", "question")
@@ -173,7 +175,7 @@ def run_local_audit(
     documents_dir: Path,
     *,
     load_explainer: Callable[[], Any],
-    explain_options: dict[str, Any] | None = None,
+    explanation: ExplanationSettings | None = None,
     on_item: Callable[[dict[str, Any], int], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Run every item here, one after another, on one shared explainer.
@@ -187,7 +189,7 @@ def run_local_audit(
     audit = new_audit(items)
     loaded: dict[str, Any] = {}  # name -> Document, or the exception that loading raised
     try:
-        _run_items(audit, items, documents_dir, loaded, load_explainer, explain_options, on_item)
+        _run_items(audit, items, documents_dir, loaded, load_explainer, explanation, on_item)
     except KeyboardInterrupt:
         audit["status"] = "interrupted"  # the caller still writes what finished
         for item in audit["items"]:
@@ -203,9 +205,10 @@ def _run_items(
     documents_dir: Path,
     loaded: dict[str, Any],
     load_explainer: Callable[[], Any],
-    explain_options: dict[str, Any] | None,
+    explanation: ExplanationSettings | None,
     on_item: Callable[[dict[str, Any], int], None] | None,
 ) -> None:
+    settings = get_settings()
     explainer = None
     for index, item in enumerate(items):
         audit["items"][index]["status"] = "running"
@@ -213,7 +216,9 @@ def _run_items(
             if item.document not in loaded:
                 try:
                     loaded[item.document] = load_document(
-                        resolve_document(documents_dir, item.document)
+                        resolve_document(documents_dir, item.document),
+                        limits=settings.ingest_limits,
+                        target_chunks=settings.target_chunks,
                     )
                 except Exception as exc:  # recorded per item, audit goes on
                     loaded[item.document] = exc
@@ -227,7 +232,7 @@ def _run_items(
                 item.question,
                 explainer=explainer,
                 answer=item.answer,
-                **(explain_options or {}),
+                **(explanation or ExplanationSettings()).engine_options(),
             )
         except Exception as exc:  # a failed item must not fail the audit
             record_failure(audit, index, error_message(exc))

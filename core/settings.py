@@ -8,6 +8,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.explanation_settings import Mode
+from explain_engine.config import FACTOR_MAX, FACTOR_MIN, KAPPA_MAX, KAPPA_MIN
+from ingest import IngestLimits
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCQA_", extra="ignore")
@@ -19,9 +23,10 @@ class Settings(BaseSettings):
         description="Where de-quantised GGUF weights are cached so later starts are fast",
     )
     device: str | None = None  # "cpu", "cuda", ...; None picks cuda when available
-    mode: str = "log_additive"
-    factor: float | None = None  # None = the mode's default control factor
-    kappa: float | None = None
+    mode: Mode = "log_additive"
+    # None = the mode's default control factor
+    factor: float | None = Field(default=None, ge=FACTOR_MIN, lt=FACTOR_MAX)
+    kappa: float | None = Field(default=None, gt=KAPPA_MIN, le=KAPPA_MAX)
     supported_threshold: float | None = None  # None = the engine's calibrated default
     memory_budget_mb: int | None = None  # None = the logits of a plain forward pass
 
@@ -59,6 +64,20 @@ class Settings(BaseSettings):
     backpressure_retry_after_s: int = 30
     embedded_threads: int = 1  # in-process task threads when no broker is configured
     preload_model: bool = False  # load the model when a worker process starts, not on first task
+
+    @property
+    def ingest_limits(self) -> IngestLimits:
+        """The limits every surface (CLI, audit, workers) reads documents under."""
+        return IngestLimits(
+            max_bytes=self.max_upload_mb * 1024 * 1024,
+            max_pages=self.max_pages,
+            max_seconds=self.ingest_max_seconds,
+        )
+
+    @property
+    def model_name(self) -> str:
+        """The model as results and reuse keys name it."""
+        return self.model or "bundled"
 
     @property
     def embedded(self) -> bool:

@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, replace
 from explain_engine.errors import InvalidInputError
 
 MODES = ("log_additive", "multiplicative")
+# Valid ranges, checked here and by the API schemas built on them (core/explanation_settings.py).
+FACTOR_MIN, FACTOR_MAX = 0.0, 1.0  # control factor c in [FACTOR_MIN, FACTOR_MAX)
+KAPPA_MIN, KAPPA_MAX = 0.0, 1.0  # kappa in (KAPPA_MIN, KAPPA_MAX]
 
 # Control factor c = how much of a suppressed token's attention survives (0 = masked out).
 # log_additive: c = 0 put the gold SQuAD paragraph first for 87% of questions on a prototype
@@ -40,10 +43,14 @@ class AtmanConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise InvalidInputError(f"unknown mode {self.mode!r}; valid modes: {', '.join(MODES)}")
-        if self.factor is not None and not 0.0 <= self.factor < 1.0:
-            raise InvalidInputError(f"factor must be in [0, 1), got {self.factor}")
-        if self.kappa is not None and not 0.0 < self.kappa <= 1.0:
-            raise InvalidInputError(f"kappa must be in (0, 1], got {self.kappa}")
+        if self.factor is not None and not FACTOR_MIN <= self.factor < FACTOR_MAX:
+            raise InvalidInputError(
+                f"factor must be in [{FACTOR_MIN:g}, {FACTOR_MAX:g}), got {self.factor}"
+            )
+        if self.kappa is not None and not KAPPA_MIN < self.kappa <= KAPPA_MAX:
+            raise InvalidInputError(
+                f"kappa must be in ({KAPPA_MIN:g}, {KAPPA_MAX:g}], got {self.kappa}"
+            )
 
     @property
     def control_factor(self) -> float:

@@ -13,21 +13,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend import logs
+from core.validation import error_message
 
 log = logging.getLogger(__name__)
-
-
-def _location(loc: tuple[object, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "request"
-
-
-def validation_message(exc: RequestValidationError) -> str:
-    messages = []
-    for err in exc.errors()[:5]:
-        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        messages.append(f"{_location(tuple(err.get('loc', ())))}: {msg}")
-    return "; ".join(messages) or "invalid request"
 
 
 # SQLSTATE 53100 disk_full: PostgreSQL could not extend a table file (its disk is full).
@@ -66,7 +54,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_message(exc)}, status_code=422)
+        return JSONResponse({"detail": error_message(exc.errors())}, status_code=422)
 
     @app.exception_handler(sqlalchemy.exc.OperationalError)
     @app.exception_handler(sqlalchemy.exc.InterfaceError)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -19,28 +18,10 @@ from backend.crud.questions import find_reusable, settings_key
 from backend.models import Audit, AuditItem, Document, Question, Status, Tenant, utcnow
 from core.audit import AuditItem as ItemSpec
 from core.audit import code_version
+from core.explanation_settings import ExplanationSettings
 from core.settings import get_settings
 
 FINAL = (Status.done, Status.failed)
-
-
-def question_settings(
-    *,
-    granularity: str,
-    mode: str | None,
-    factor: float | None,
-    kappa: float | None,
-    answer: str | None,
-) -> dict[str, Any]:
-    """The result-changing settings, exactly as the questions API stores them (same cache key)."""
-    return {
-        "granularity": granularity,
-        "mode": mode,
-        "factor": factor,
-        "kappa": kappa,
-        "model": get_settings().model or "bundled",
-        "answer": answer,
-    }
 
 
 def resolve_document(session: Session, *, tenant: Tenant, ref: str) -> Document | None:
@@ -68,10 +49,7 @@ def create_audit(
     tenant: Tenant,
     items: Sequence[ItemSpec],
     name: str | None,
-    granularity: str,
-    mode: str | None,
-    factor: float | None,
-    kappa: float | None,
+    explanation: ExplanationSettings,
 ) -> tuple[Audit, list[uuid.UUID], list[uuid.UUID]]:
     """Create (and commit) the audit, its items and their questions in one transaction.
 
@@ -80,6 +58,7 @@ def create_audit(
     does not fail the audit.
     """
     now = utcnow()
+    model = get_settings().model_name
     audit = Audit(
         tenant_id=tenant.id,
         name=name,
@@ -88,11 +67,8 @@ def create_audit(
         done=0,
         failed=0,
         settings={
-            "granularity": granularity,
-            "mode": mode,
-            "factor": factor,
-            "kappa": kappa,
-            "model": get_settings().model or "bundled",
+            **explanation.engine_options(),
+            "model": model,
             "code_version": code_version(),
         },
     )
@@ -122,9 +98,7 @@ def create_audit(
             audit.failed += 1
             continue
         item.document_id = doc.id
-        method = question_settings(
-            granularity=granularity, mode=mode, factor=factor, kappa=kappa, answer=spec.answer
-        )
+        method = explanation.stored(model=model, answer=spec.answer)
         key = settings_key(question=spec.question, settings=method)
         # Autoflush makes questions added earlier in this loop visible here, so duplicate
         # items share one question.
@@ -136,7 +110,7 @@ def create_audit(
                 document_id=doc.id,
                 question=spec.question,
                 answer=spec.answer,
-                granularity=granularity,
+                granularity=explanation.granularity,
                 settings=method,
                 settings_key=key,
                 status=Status.queued,

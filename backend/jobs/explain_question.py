@@ -23,6 +23,7 @@ from backend.models import (
     Status,
     utcnow,
 )
+from core.explanation_settings import ExplanationSettings
 from core.pipeline import explain_document
 from core.settings import get_settings
 from ingest.document import Chunk as IngestChunk
@@ -156,10 +157,7 @@ def run(question_id: uuid.UUID) -> str | None:
                 text,
                 explainer=explainer,
                 answer=answer,
-                granularity=settings["granularity"],
-                mode=settings.get("mode"),
-                factor=settings.get("factor"),
-                kappa=settings.get("kappa"),
+                **ExplanationSettings.from_stored(settings).engine_options(),
                 deadline=deadline,
             )
             explain_s = time.perf_counter() - t_explain

@@ -7,7 +7,6 @@ import uuid
 
 from sqlalchemy import select
 
-import ingest
 from backend.db import session_scope
 from backend.jobs import claims
 from backend.jobs.errors import TRANSIENT_ERRORS
@@ -17,15 +16,6 @@ from core.settings import get_settings
 from ingest import IngestError
 
 log = logging.getLogger(__name__)
-
-
-def ingest_limits() -> ingest.IngestLimits:
-    settings = get_settings()
-    return ingest.IngestLimits(
-        max_bytes=settings.max_upload_mb * 1024 * 1024,
-        max_pages=settings.max_pages,
-        max_seconds=settings.ingest_max_seconds,
-    )
 
 
 def run(document_id: uuid.UUID) -> str | None:
@@ -52,7 +42,7 @@ def run(document_id: uuid.UUID) -> str | None:
             doc = load_bytes_isolated(
                 data,
                 filename,
-                limits=ingest_limits(),
+                limits=get_settings().ingest_limits,
                 target_chunks=get_settings().target_chunks,
                 max_memory_mb=get_settings().ingest_max_memory_mb or None,
             )

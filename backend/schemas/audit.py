@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.schemas.common import Status, UtcDatetime
-from backend.schemas.question import Granularity
 from core.audit import MAX_ITEMS
+from core.explanation_settings import ExplanationSettings
 
 
 class AuditItemCreate(BaseModel):
@@ -36,17 +36,12 @@ class AuditItemCreate(BaseModel):
         return value.strip() or None if value is not None else None
 
 
-class AuditCreate(BaseModel):
-    """JSON body of POST /v1/audits (a CSV upload carries the same items as a file)."""
-
-    model_config = ConfigDict(extra="forbid")
+class AuditCreate(ExplanationSettings):
+    """JSON body of POST /v1/audits (a CSV upload carries the same items as a file), and how
+    every item is explained."""
 
     items: list[AuditItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
     name: str | None = Field(default=None, max_length=255)
-    granularity: Granularity = "paragraph"
-    mode: Literal["log_additive", "multiplicative"] | None = None
-    factor: float | None = Field(default=None, ge=0, le=1000)
-    kappa: float | None = Field(default=None, ge=0, le=1)
 
 
 class Progress(BaseModel):

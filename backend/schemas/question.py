@@ -7,22 +7,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.schemas.common import Status, UtcDatetime
+from core.explanation_settings import ExplanationSettings
 
 if TYPE_CHECKING:
     from backend.models import Question
 
-Granularity = Literal["paragraph", "sentence", "word", "token"]
 
-
-class QuestionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuestionCreate(ExplanationSettings):
+    """A question, an optional answer to check, and how to explain it."""
 
     question: str = Field(min_length=1, max_length=2000)
     answer: str | None = Field(default=None, max_length=4000)
-    granularity: Granularity = "paragraph"
-    mode: Literal["log_additive", "multiplicative"] | None = None
-    factor: float | None = Field(default=None, ge=0, le=1000)
-    kappa: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("question")
     @classmethod

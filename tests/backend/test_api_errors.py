@@ -111,7 +111,15 @@ def test_question_validation(client: TestClient) -> None:
     cases = [
         ({"question": "   "}, "question: question must not be blank"),
         ({}, "question: Field required"),
-        ({"question": "Pay?", "granularity": "chapter"}, "granularity: Input should be"),
+        (
+            {"question": "Pay?", "granularity": "chapter"},
+            "granularity: 'chapter' is not one of paragraph, sentence, word or token",
+        ),
+        ({"question": "Pay?", "mode": "subtractive"}, "mode: 'subtractive' is not one of"),
+        # The engine's own ranges: accepted here means the worker will not refuse it.
+        ({"question": "Pay?", "factor": 1}, "factor: Input should be less than 1"),
+        ({"question": "Pay?", "factor": 500}, "factor: Input should be less than 1"),
+        ({"question": "Pay?", "kappa": 0}, "kappa: Input should be greater than 0"),
         ({"question": "Pay?", "colour": "red"}, "colour: Extra inputs are not permitted"),
         ({"question": "x" * 2001}, "question: String should have at most 2000 characters"),
         ({"question": "Pay?", "kappa": 2}, "kappa: Input should be less than or equal to 1"),

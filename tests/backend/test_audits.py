@@ -87,6 +87,8 @@ def test_bad_requests_get_the_right_status(client):
     assert r.status_code == 422 and "items.0.question" in r.json()["detail"]
     r = _post_json(client, key, [{"document": "a.pdf", "question": "q"}], granularity="page")
     assert r.status_code == 422 and "granularity" in r.json()["detail"]
+    r = _post_json(client, key, [{"document": "a.pdf", "question": "q"}], factor=5)
+    assert r.status_code == 422 and r.json()["detail"].startswith("factor: Input should be less")
     r = _post_csv(client, key, "x" * (3 * 1024 * 1024))
     assert r.status_code == 413
     r = client.post("/v1/audits", json={"items": [{"document": "a", "question": "q"}]})

@@ -104,8 +104,12 @@ def test_human_output_shows_answer_and_evidence(explainer):
             [str(EXAMPLE_TXT), "-q", "Q?", "--model", "no-such-org/no-such-model"],
             "unknown model 'no-such-org/no-such-model'",
         ),
-        ([str(EXAMPLE_TXT), "-q", "Q?", "--granularity", "chapter"], "unknown granularity"),
-        ([str(EXAMPLE_TXT), "-q", "Q?", "--mode", "nope"], "unknown mode 'nope'"),
+        (
+            [str(EXAMPLE_TXT), "-q", "Q?", "--granularity", "chapter"],
+            "granularity: 'chapter' is not one of paragraph, sentence, word or token",
+        ),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--mode", "nope"], "mode: 'nope' is not one of"),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--factor", "3"], "factor: Input should be less than 1"),
     ],
 )
 def test_bad_input_is_one_clear_line(args, message):
@@ -132,8 +136,11 @@ def test_zoom_ranks_sentences_then_words_of_the_top_paragraph(explainer):
 
     document = load_document(EXAMPLE_TXT)
     result = explain_document(
-        document, "What is the pay per hour?", explainer=explainer,
-        answer="28.50 GBP per hour", zoom=True,
+        document,
+        "What is the pay per hour?",
+        explainer=explainer,
+        answer="28.50 GBP per hour",
+        zoom=True,
     )
     top = result["evidence"][0]
     sentences, words = result["zoom"]
@@ -142,8 +149,12 @@ def test_zoom_ranks_sentences_then_words_of_the_top_paragraph(explainer):
     best_sentence = max(sentences["units"], key=lambda u: u["score"])
     text = document.text
     assert "28.50 GBP per hour" in text[best_sentence["start"] : best_sentence["end"]]
-    assert all(best_sentence["start"] <= w["start"] < w["end"] <= best_sentence["end"]
-               for w in words["units"])
+    assert all(
+        best_sentence["start"] <= w["start"] < w["end"] <= best_sentence["end"]
+        for w in words["units"]
+    )
     n_units = len(result["units"]) + 1
-    assert result["cost"]["forward_passes"] == n_units + sentences["forward_passes"] + words[
-        "forward_passes"]
+    assert (
+        result["cost"]["forward_passes"]
+        == n_units + sentences["forward_passes"] + words["forward_passes"]
+    )

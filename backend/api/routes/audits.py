@@ -31,6 +31,7 @@ from backend.schemas.common import Accepted, errors
 from core.audit import AuditItem as ItemSpec
 from core.audit import AuditItemsError, parse_items_csv
 from core.reports.formats import MEDIA_TYPES, render_report
+from core.validation import error_message
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,7 @@ def _validate(payload: Any) -> AuditCreate:
     try:
         return AuditCreate.model_validate(payload)
     except ValidationError as exc:
-        messages = []
-        for err in exc.errors()[:5]:
-            where = ".".join(str(p) for p in err["loc"]) or "body"
-            messages.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
-        raise HTTPException(422, "; ".join(messages)) from exc
+        raise HTTPException(422, error_message(exc.errors())) from exc
 
 
 @router.post(
@@ -149,10 +146,7 @@ def _create(session: Session, tenant: Tenant, body: AuditCreate, specs: list[Ite
         tenant=tenant,
         items=specs,
         name=body.name,
-        granularity=body.granularity,
-        mode=body.mode,
-        factor=body.factor,
-        kappa=body.kappa,
+        explanation=body,
     )
     for item_id in item_ids:
         try:

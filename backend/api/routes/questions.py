@@ -51,15 +51,7 @@ def create_question(
         raise HTTPException(404, "document not found")
     if doc.status == Status.failed:
         raise HTTPException(422, f"the document could not be ingested: {doc.error}")
-    settings = get_settings()
-    method = {
-        "granularity": body.granularity,
-        "mode": body.mode,
-        "factor": body.factor,
-        "kappa": body.kappa,
-        "model": settings.model or "bundled",
-        "answer": body.answer,
-    }
+    method = body.stored(model=get_settings().model_name, answer=body.answer)
     key = crud.settings_key(question=body.question, settings=method)
     if crud.find_reusable(session, tenant=tenant, document=doc, key=key) is None:
         ensure_capacity(session, tenant=tenant)  # an identical question queues nothing new
