@@ -1,4 +1,4 @@
-"""SQuAD v1.1 as document-level cases (DESIGN 3): K consecutive paragraphs of one article.
+"""SQuAD v1.1 as document-level cases (DESIGN 4): K consecutive paragraphs of one article.
 
 Each window of K paragraphs gives K questions (the first question of each paragraph), so the
 gold position is spread evenly. Articles are split: every ``dev_every``-th article is dev, the
