@@ -1,5 +1,7 @@
 """The data loaders on the shared evaluation data: gold units really hold the answers."""
 
+import re
+
 import pytest
 
 from bench.data import cuad, hotpot, squad
@@ -32,7 +34,9 @@ def test_squad_sentence_gold_holds_answer_start(shared_data):
     for c in cases[:50]:
         s, e = c.units[c.gold[0]]
         assert len(c.units) > 4
-        assert c.text[s:e].find(c.answer[:10]) >= 0 or c.answer[:10] in c.text[s : e + 40]
+        # The answer may run past the sentence's end, but it starts inside the gold sentence.
+        starts = [m.start() for m in re.finditer(re.escape(c.answer), c.text)]
+        assert any(s <= at < e for at in starts), (c.id, c.answer, c.text[s:e])
 
 
 def test_squad_mismatched_documents_lack_the_answer(squad_cases):

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("DOCQA_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -20,15 +21,21 @@ def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.getuid() == 0 else args
 
 
-def restart_postgres(down_s: float = 2.0) -> None:
-    """Stop the cluster (fast: open connections are cut), wait, start it again."""
+def restart_postgres(down_s: float = 2.0, *, while_down: Callable[[], None] | None = None) -> None:
+    """Stop the cluster (fast: open connections are cut), wait, start it again.
+
+    ``while_down`` runs once the server has stopped, instead of sleeping ``down_s``.
+    """
     data = services_dir() / "pg"
     subprocess.run(
         _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
         check=True,
         capture_output=True,
     )
-    time.sleep(down_s)
+    if while_down is None:
+        time.sleep(down_s)
+    else:
+        while_down()
     # postmaster.opts holds the options of the last start (port, socket folder, settings).
     options = (data / "postmaster.opts").read_text().split(" ", 1)[1].strip()
     subprocess.run(
@@ -67,8 +74,11 @@ def _pg_options(opts: str) -> str:
     return " ".join(out)
 
 
-def restart_redis(down_s: float = 2.0) -> None:
-    """Stop Redis (its queued messages are lost: no persistence), wait, start it again."""
+def restart_redis(down_s: float = 2.0, *, while_down: Callable[[], None] | None = None) -> None:
+    """Stop Redis (its queued messages are lost: no persistence), wait, start it again.
+
+    ``while_down`` runs once the server has exited, instead of sleeping ``down_s``.
+    """
     folder = services_dir()
     pid = int((folder / "redis.pid").read_text())
     port = (folder / "redis.port").read_text().strip()
@@ -80,7 +90,10 @@ def restart_redis(down_s: float = 2.0) -> None:
         except ProcessLookupError:
             break
         time.sleep(0.1)
-    time.sleep(down_s)
+    if while_down is None:
+        time.sleep(down_s)
+    else:
+        while_down()
     subprocess.run(
         [
             "redis-server",
