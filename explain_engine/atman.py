@@ -9,6 +9,8 @@ score(u) = CE(answer | attention to u suppressed) - CE(answer)     (DESIGN 1.1)
    start, and a new batch begins when that would waste more than ``max_waste`` of the ideal
    sum(L - s_u) token-passes, or when the memory budget allows no more rows.
 4. The LM head runs only where answer tokens are predicted.
+With the answer-side scope (DESIGN 1.7) the document's hidden states stay as the shared pass
+computed them, so every unit restarts at the end of the document.
 The plain slow path (n + 1 full passes, explicit scores) is ``explain_engine.reference``.
 """
 
@@ -24,9 +26,17 @@ from tqdm.auto import tqdm
 from transformers import DynamicCache, PreTrainedModel
 
 from explain_engine.attention import Suppression
-from explain_engine.config import AtmanConfig
+from explain_engine.config import ANSWER_SIDE, FULL, SUPPRESSION_SCOPES, AtmanConfig
 from explain_engine.errors import check_deadline
 from explain_engine.prompt import PromptInput
+
+
+@dataclass
+class BasePass:
+    """The unsuppressed pass over prompt + answer, shared by every perturbed pass."""
+
+    cache: DynamicCache
+    base_ce: torch.Tensor  # (T,) on the model's device
 
 
 @dataclass
@@ -36,6 +46,9 @@ class ScoreMatrix:
     forward_passes: int  # sequences run through the model: 1 + n_units
     batches: int
     token_passes: int  # tokens actually run through the model (the FLOP driver)
+    # Two-stage path: the units re-scored with the full scope (None: one scope throughout).
+    verified: list[int] | None = None
+    screen: torch.Tensor | None = None  # (n_units, T) the answer-side screening matrix
 
     @property
     def scores(self) -> torch.Tensor:  # (n_units,)
@@ -77,6 +90,15 @@ def suppression_factors(
         corr = torch.where(sim >= kappa, corr, torch.ones_like(corr))
         factors[i, d0:d1] = torch.minimum(factors[i, d0:d1], corr)
     return factors
+
+
+def rows_from(prompt: PromptInput, scope: str) -> int:
+    """First query position whose attention a suppression changes (DESIGN 1.7)."""
+    if scope == FULL:
+        return 0
+    if scope == ANSWER_SIDE:
+        return prompt.doc_tokens[1]  # the question and the answer read the unit; the rest not
+    raise ValueError(f"unknown suppression scope {scope!r}; valid: {SUPPRESSION_SCOPES}")
 
 
 def first_suppressed(factors: torch.Tensor) -> list[int]:
@@ -148,6 +170,16 @@ def _prefix_cache(cache: DynamicCache, upto: int, rows: int) -> DynamicCache:
 
 
 @torch.inference_mode()
+def base_pass(model: PreTrainedModel, prompt: PromptInput) -> BasePass:
+    """Step 1: the unsuppressed pass; fills the KV cache and gives the base CE."""
+    ids = prompt.input_ids.to(next(model.parameters()).device)
+    out = model(input_ids=ids, use_cache=True, logits_to_keep=len(prompt.answer_ids) + 1)
+    return BasePass(
+        cache=_output_cache(out), base_ce=answer_token_ce(out.logits, prompt.answer_ids)[0]
+    )
+
+
+@torch.inference_mode()
 def atman_scores(
     model: PreTrainedModel,
     prompt: PromptInput,
@@ -155,22 +187,32 @@ def atman_scores(
     config: AtmanConfig,
     progress: bool = False,
     deadline: float | None = None,
+    *,
+    scope: str = FULL,
+    base: BasePass | None = None,
 ) -> ScoreMatrix:
-    """``deadline`` (``time.monotonic()``) is checked before every forward pass: a late
-    explanation stops within one batch, in any thread (signals cannot interrupt torch)."""
+    """Scores of every row of ``factors`` under the suppression ``scope``.
+
+    ``base``: a shared pass already run (its cost is then not counted here). ``deadline``
+    (``time.monotonic()``) is checked before every forward pass: a late explanation stops
+    within one batch, in any thread (signals cannot interrupt torch).
+    """
     device = next(model.parameters()).device
     ids = prompt.input_ids.to(device)
     length, answer_ids = prompt.length, prompt.answer_ids
     keep = len(answer_ids) + 1
     cache_kw = _cache_kwarg(model)
+    first_row = rows_from(prompt, scope)
 
-    check_deadline(deadline)
-    out = model(input_ids=ids, use_cache=True, logits_to_keep=keep)
-    base_ce = answer_token_ce(out.logits, answer_ids)[0]
-    cache = _output_cache(out)
-    del out
+    token_passes = forward_passes = 0
+    if base is None:
+        check_deadline(deadline)
+        base = base_pass(model, prompt)
+        token_passes, forward_passes = length, 1
 
-    starts = first_suppressed(factors)
+    # A row's hidden states change from its first suppressed key on, and (answer-side) not
+    # before the first suppressed query row either.
+    starts = [max(s, first_row) for s in first_suppressed(factors)]
     if min(starts, default=length) < 1:
         raise ValueError("a unit may not suppress the first token")
     max_rows = rows_for_budget(
@@ -178,26 +220,25 @@ def atman_scores(
     )
     batches = plan_batches(starts, length, max_rows, config.max_waste)
     per_token = torch.empty(len(starts), len(answer_ids))
-    token_passes = length
     for batch in _progress(batches, progress, len(starts)):
         check_deadline(deadline)
         start = starts[batch[0]]
         rows = len(batch)
-        suppression = Suppression(config.mode, factors[batch].to(device))
+        suppression = Suppression(config.mode, factors[batch].to(device), rows_from=first_row)
         out = model(
             input_ids=ids[:, start:].expand(rows, -1),
             use_cache=True,
             logits_to_keep=keep,
             atman_suppression=suppression,
-            **{cache_kw: _prefix_cache(cache, start, rows)},
+            **{cache_kw: _prefix_cache(base.cache, start, rows)},
         )
-        per_token[batch] = (answer_token_ce(out.logits, answer_ids) - base_ce).cpu()
+        per_token[batch] = (answer_token_ce(out.logits, answer_ids) - base.base_ce).cpu()
         token_passes += rows * (length - start)
         del out
     return ScoreMatrix(
         per_token=per_token,
-        base_ce=base_ce.cpu(),
-        forward_passes=1 + len(starts),
+        base_ce=base.base_ce.cpu(),
+        forward_passes=forward_passes + len(starts),
         batches=len(batches),
         token_passes=token_passes,
     )

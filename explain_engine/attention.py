@@ -26,15 +26,28 @@ class Suppression:
 
     ``factors`` is (B, L) with 1.0 on untouched columns and the control factor c (or the
     correlated factor) on suppressed ones. ``mode`` picks how the factor acts on the scores.
+    ``rows_from``: the first absolute query position whose attention is suppressed; 0 for the
+    full scope, the end of the document for the answer-side scope (DESIGN 1.7).
     """
 
     mode: str  # "log_additive" | "multiplicative"
     factors: torch.Tensor  # (B, L), float32
+    rows_from: int = 0
 
     def log_bias(self, k_len: int, dtype: torch.dtype) -> torch.Tensor:
         f = self.factors[:, :k_len]
         bias = torch.where(f > 0, torch.log(f.clamp_min(1e-30)), torch.full_like(f, MASKED))
         return bias.clamp_min(MASKED).to(dtype)  # (B, k)
+
+    def rows(self, q_len: int, k_len: int, device) -> torch.Tensor | None:
+        """(1, 1, q, 1) bool: which query rows are suppressed; None = all of them.
+
+        The query block is the last ``q_len`` of the ``k_len`` key positions (cache + input).
+        """
+        if self.rows_from <= k_len - q_len:
+            return None  # the fast path restarts at or after rows_from: every row counts
+        q_pos = torch.arange(k_len - q_len, k_len, device=device)
+        return (q_pos >= self.rows_from)[None, None, :, None]
 
 
 def _allowed(attention_mask: torch.Tensor | None, q_len: int, k_len: int, device) -> torch.Tensor:
@@ -69,7 +82,8 @@ def explicit_scores_attention(
     scores = torch.matmul(query, key.transpose(-1, -2)) * scaling  # (B, H, q, k)
     if softcap is not None:
         scores = torch.tanh(scores / softcap) * softcap
-    k_len = key.shape[2]
+    q_len, k_len = query.shape[2], key.shape[2]
+    plain = scores
     if suppression is not None and suppression.mode == "multiplicative":
         # Paper Eq. 4 as the authors implement it: shift each row by its minimum over the
         # allowed keys first, so that scaling a score always lowers its weight.
@@ -78,6 +92,9 @@ def explicit_scores_attention(
         scores = (scores - row_min) * factors
     elif suppression is not None:
         scores = scores + suppression.log_bias(k_len, scores.dtype)[:, None, None, :]
+    rows = suppression.rows(q_len, k_len, query.device) if suppression is not None else None
+    if rows is not None:
+        scores = torch.where(rows, scores, plain)
     scores = scores.masked_fill(~allowed, float("-inf"))
     probs = torch.softmax(scores.float(), dim=-1).to(value.dtype)
     return torch.matmul(probs, value).transpose(1, 2).contiguous()
@@ -109,6 +126,9 @@ def atman_attention(
         return out, None
     # log-additive: an additive mask on key columns, so the fused SDPA kernel does the rest.
     bias = atman_suppression.log_bias(k_len, query.dtype)[:, None, None, :]  # (B, 1, 1, k)
+    rows = atman_suppression.rows(q_len, k_len, query.device)
+    if rows is not None:
+        bias = bias * rows  # rows before rows_from attend unchanged
     bias = bias.masked_fill(~allowed, float("-inf"))  # (B, 1, q, k)
     n_rep = query.shape[1] // key.shape[1]
     out = F.scaled_dot_product_attention(

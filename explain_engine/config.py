@@ -11,6 +11,16 @@ MODES = ("log_additive", "multiplicative")
 FACTOR_MIN, FACTOR_MAX = 0.0, 1.0  # control factor c in [FACTOR_MIN, FACTOR_MAX)
 KAPPA_MIN, KAPPA_MAX = 0.0, 1.0  # kappa in (KAPPA_MIN, KAPPA_MAX]
 
+# Suppression scopes (DESIGN 1.7): in which query rows the attention to a unit is suppressed.
+FULL = "full"  # every row after the unit: exact AtMan
+ANSWER_SIDE = "answer_side"  # only the rows after the document (question and answer)
+SUPPRESSION_SCOPES = (FULL, ANSWER_SIDE)
+# The explanation's scope option adds the two-stage path: screen every unit answer-side, then
+# re-score the verify_k best with the full scope.
+TWO_STAGE = "two_stage"
+SCOPES = (*SUPPRESSION_SCOPES, TWO_STAGE)
+VERIFY_K_MIN, VERIFY_K_MAX = 1, 64  # units re-scored with the full scope, in [MIN, MAX]
+
 # Control factor c = how much of a suppressed token's attention survives (0 = masked out).
 # log_additive: c = 0 put the gold SQuAD paragraph first for 87% of questions on a prototype
 # (DESIGN 1.2). multiplicative: the paper's suppression factor 0.9, i.e. c = 1 - 0.9.
@@ -22,6 +32,10 @@ class AtmanConfig:
     mode: str = "log_additive"  # "log_additive" (SDPA bias) or "multiplicative" (paper Eq. 4)
     factor: float | None = None  # control factor c in [0, 1); None = DEFAULT_FACTOR[mode]
     kappa: float | None = None  # correlated suppression threshold; None = off
+    scope: str = FULL  # one of SCOPES (DESIGN 1.7)
+    # two_stage: units re-scored with the full scope; 3 = the evidence a result shows
+    # (core/pipeline.py MAX_EVIDENCE), so shown evidence is always exact AtMan.
+    verify_k: int = 3
     # Smallest best-unit score (nats of answer cross-entropy) for an answer to count as
     # supported by the document. `docqa bench quality` chose 0.247 on dev (SQuAD, SQuAD asked
     # of other articles, CUAD answerable/unanswerable): the lowest threshold whose "not
@@ -50,6 +64,15 @@ class AtmanConfig:
         if self.kappa is not None and not KAPPA_MIN < self.kappa <= KAPPA_MAX:
             raise InvalidInputError(
                 f"kappa must be in ({KAPPA_MIN:g}, {KAPPA_MAX:g}], got {self.kappa}"
+            )
+
+        if self.scope not in SCOPES:
+            raise InvalidInputError(
+                f"unknown scope {self.scope!r}; valid scopes: {', '.join(SCOPES)}"
+            )
+        if not VERIFY_K_MIN <= self.verify_k <= VERIFY_K_MAX:
+            raise InvalidInputError(
+                f"verify_k must be in [{VERIFY_K_MIN}, {VERIFY_K_MAX}], got {self.verify_k}"
             )
 
     @property

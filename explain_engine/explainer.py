@@ -9,14 +9,15 @@ from pathlib import Path
 import torch
 
 from explain_engine import units as unit_splitters
-from explain_engine.atman import atman_scores, suppression_factors
+from explain_engine.atman import ScoreMatrix, atman_scores, suppression_factors
 from explain_engine.attention import ATMAN
-from explain_engine.config import AtmanConfig
+from explain_engine.config import FULL, TWO_STAGE, AtmanConfig
 from explain_engine.errors import ExplainError, InvalidInputError, check_deadline
 from explain_engine.model_loading import LoadedModel, load_model
-from explain_engine.prompt import build_prompt
+from explain_engine.prompt import PromptInput, build_prompt
 from explain_engine.result import Explanation, UnitScore
 from explain_engine.retrieval import select_chunks
+from explain_engine.two_stage import ranking_scores, two_stage_scores
 from ingest.segment import chunk_spans
 
 Span = tuple[int, int]
@@ -115,17 +116,79 @@ class Explainer:
         return self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip()
 
     # -- explanation ------------------------------------------------------------------------
+    def explain(
+        self,
+        text: str,
+        question: str,
+        answer: str | None = None,
+        units: list[Span] | None = None,
+        granularity: str = "paragraph",
+        *,
+        unit_label: str | None = None,
+        context_budget: int | None = None,
+        mode: str | None = None,
+        factor: float | None = None,
+        kappa: float | None = None,
+        scope: str | None = None,
+        verify_k: int | None = None,
+        progress: bool = False,
+        deadline: float | None = None,
+    ) -> Explanation:
+        """Score every unit of ``text`` for ``answer`` (generated when None) to ``question``.
+
+        ``units``: caller-given character spans instead of ``granularity``'s splitter;
+        ``unit_label``: how the result names them (default "spans"). ``context_budget``: prompt
+        tokens the document may take before it is narrowed (default: the config's). ``mode``,
+        ``factor``, ``kappa``, ``scope``, ``verify_k`` override the config for this call.
+        ``deadline``: a ``time.monotonic()`` value; past it the work stops between forward
+        passes (or generated tokens) with ``TimeLimitError`` (code "timeout").
+        """
+        t0 = time.perf_counter()
+        answer = _check_request(text, question, answer, granularity)
+        cfg = self.config.with_overrides(
+            mode=mode, factor=factor, kappa=kappa, scope=scope, verify_k=verify_k
+        )
+        given = unit_splitters.check_spans(text, units) if units is not None else None
+        budget = cfg.context_budget_tokens if context_budget is None else context_budget
+
+        # The steps of DESIGN 1.1: what the model reads (narrowed, 1.5), the answer, the prompt,
+        # the units, one score per unit (1.2-1.4, in the call's scope, 1.7), the result.
+        window, explained = self._window(text, question, answer, given, cfg, budget)
+        answer, source = self._answer(window, question, answer, deadline)
+        prompt = self._prompt(window, question, answer)
+        pairs = self._units(text, window, prompt, given, granularity, cfg)
+        matrix = self._scores(
+            prompt, prompt.token_ranges([w for _, w in pairs]), cfg, progress, deadline
+        )
+        label = unit_label or ("spans" if given is not None else granularity)
+        return self._result(
+            question, answer, source, prompt, pairs, matrix, cfg, label, explained, t0
+        )
+
     def _window(
-        self, text: str, query: str, reserve: int, given: list[Span] | None
+        self,
+        text: str,
+        question: str,
+        answer: str | None,
+        given: list[Span] | None,
+        cfg: AtmanConfig,
+        budget_tokens: int,
     ) -> tuple[_Window, list[Span] | None]:
-        budget = min(self.config.context_budget_tokens, self.max_context - reserve)
+        """The document, or the chunks retrieval ranks first when it exceeds the budget."""
+        reserve = (
+            self.count_tokens(question)
+            + (self.count_tokens(answer) if answer else cfg.max_new_tokens)
+            + 96
+        )
+        budget = min(budget_tokens, self.max_context - reserve)
         if budget <= 0:
             raise InvalidInputError("the question and answer alone exceed the model's context")
         if self.count_tokens(text) <= budget:
             return _Window(text, [(0, len(text), 0)]), None
         # Caller-given units are narrowed as they are, so none straddles a cut; otherwise
         # paragraph chunks (sentences and words never cross them).
-        chunks = sorted(given) if given else chunk_spans(text, target=self.config.target_units)
+        chunks = sorted(given) if given else chunk_spans(text, target=cfg.target_units)
+        query = f"{question} {answer or ''}"
         chosen = select_chunks(text, chunks, query, self.count_tokens, budget)
         parts, segments, pos = [], [], 0
         for i in chosen:
@@ -135,54 +198,36 @@ class Explainer:
             pos += e - s + 2
         return _Window("\n\n".join(parts), segments), [chunks[i] for i in chosen]
 
-    def explain(
-        self,
-        text: str,
-        question: str,
-        answer: str | None = None,
-        units: list[Span] | None = None,
-        granularity: str = "paragraph",
-        *,
-        mode: str | None = None,
-        factor: float | None = None,
-        kappa: float | None = None,
-        progress: bool = False,
-        deadline: float | None = None,
-    ) -> Explanation:
-        """``deadline``: a ``time.monotonic()`` value; past it the work stops between forward
-        passes (or generated tokens) with ``TimeLimitError`` (code "timeout")."""
-        t0 = time.perf_counter()
-        if not text or not text.strip():
-            raise InvalidInputError("the document has no text")
-        if not question or not question.strip():
-            raise InvalidInputError("the question is empty")
-        if answer is not None and not answer.strip():
-            answer = None  # an empty answer means: let the model answer
-        unit_splitters.check_granularity(granularity)
-        cfg = self.config.with_overrides(mode=mode, factor=factor, kappa=kappa)
-        given = unit_splitters.check_spans(text, units) if units is not None else None
+    def _answer(
+        self, window: _Window, question: str, answer: str | None, deadline: float | None
+    ) -> tuple[str, str]:
+        """The answer to explain and where it came from ("given" or "generated")."""
+        if answer is not None:
+            return answer, "given"
+        generated = self.generate(window.text, question, deadline=deadline)
+        if not generated:
+            raise ExplainError("the model generated an empty answer; give one with answer=")
+        return generated, "generated"
 
-        reserve = (
-            self.count_tokens(question)
-            + (self.count_tokens(answer) if answer else cfg.max_new_tokens)
-            + 96
-        )
-        window, explained = self._window(text, f"{question} {answer or ''}", reserve, given)
-
-        if answer is None:
-            answer = self.generate(window.text, question, deadline=deadline)
-            if not answer:
-                raise ExplainError("the model generated an empty answer; give one with answer=")
-            source = "generated"
-        else:
-            source = "given"
+    def _prompt(self, window: _Window, question: str, answer: str) -> PromptInput:
         prompt = build_prompt(self.tokenizer, window.text, question, answer)
         if prompt.length > self.max_context:
             raise InvalidInputError(
                 f"prompt of {prompt.length} tokens exceeds the model's context "
                 f"of {self.max_context}"
             )
+        return prompt
 
+    def _units(
+        self,
+        text: str,
+        window: _Window,
+        prompt: PromptInput,
+        given: list[Span] | None,
+        granularity: str,
+        cfg: AtmanConfig,
+    ) -> list[tuple[Span, Span]]:
+        """(document span, window span) of every unit inside the explained window."""
         if given is not None:
             doc_spans = given
         elif granularity == unit_splitters.TOKEN:
@@ -194,17 +239,40 @@ class Explainer:
             raise InvalidInputError(
                 "none of the units lies inside the explained part of the document"
             )
-        unit_tokens = prompt.token_ranges([w for _, w in pairs])
+        return pairs
 
+    def _scores(
+        self,
+        prompt: PromptInput,
+        unit_tokens: list[Span],
+        cfg: AtmanConfig,
+        progress: bool,
+        deadline: float | None,
+    ) -> ScoreMatrix:
+        """Suppress each unit (DESIGN 1.2, 1.3) and measure the answer's CE (1.4, 1.7)."""
         embeddings = self.model.get_input_embeddings().weight if cfg.kappa is not None else None
         factors = suppression_factors(
             prompt, unit_tokens, cfg.control_factor, cfg.kappa, embeddings
         )
-        matrix = atman_scores(
-            self.model, prompt, factors, cfg, progress=progress, deadline=deadline
-        )
+        if cfg.scope == TWO_STAGE:
+            return two_stage_scores(self.model, prompt, factors, cfg, progress, deadline)
+        return atman_scores(self.model, prompt, factors, cfg, progress, deadline, scope=cfg.scope)
 
-        scores = matrix.scores.tolist()
+    def _result(
+        self,
+        question: str,
+        answer: str,
+        source: str,
+        prompt: PromptInput,
+        pairs: list[tuple[Span, Span]],
+        matrix: ScoreMatrix,
+        cfg: AtmanConfig,
+        label: str,
+        explained: list[Span] | None,
+        t0: float,
+    ) -> Explanation:
+        scores = ranking_scores(matrix)
+        exact = _exact_units(matrix, cfg.scope)
         unit_scores = [
             UnitScore(
                 index=i,
@@ -212,26 +280,30 @@ class Explainer:
                 end=d[1],
                 score=float(scores[i]),
                 token_scores=[float(x) for x in matrix.per_token[i]],
+                verified=i in exact,
             )
             for i, (d, _) in enumerate(pairs)
         ]
-        best = max(scores)
+        method = {
+            "name": "atman",
+            "mode": cfg.mode,
+            "factor": cfg.control_factor,
+            "kappa": cfg.kappa,
+            "granularity": label,
+            "scope": cfg.scope,
+        }
+        if cfg.scope == TWO_STAGE:
+            method["verify_k"] = cfg.verify_k
         return Explanation(
             question=question,
             answer=answer,
             answer_source=source,
             answer_tokens=self.tokenizer.convert_ids_to_tokens(prompt.answer_ids.tolist()),
             units=unit_scores,
-            supported=bool(best >= cfg.supported_threshold),
+            supported=bool(max(scores) >= cfg.supported_threshold),
             threshold=cfg.supported_threshold,
             model=self.model_name,
-            method={
-                "name": "atman",
-                "mode": cfg.mode,
-                "factor": cfg.control_factor,
-                "kappa": cfg.kappa,
-                "granularity": "spans" if given is not None else granularity,
-            },
+            method=method,
             forward_passes=matrix.forward_passes,
             seconds=time.perf_counter() - t0,
             explained_spans=explained,
@@ -241,5 +313,24 @@ class Explainer:
                 "token_passes": matrix.token_passes,
                 "sequence_length": prompt.length,
                 "answer_tokens": len(prompt.answer_ids),
+                "document_end": prompt.doc_tokens[1],
             },
         )
+
+
+def _check_request(text: str, question: str, answer: str | None, granularity: str) -> str | None:
+    """Refuse an empty document or question and an unknown granularity; returns the answer
+    (None for an empty one: the model then answers)."""
+    if not text or not text.strip():
+        raise InvalidInputError("the document has no text")
+    if not question or not question.strip():
+        raise InvalidInputError("the question is empty")
+    unit_splitters.check_granularity(granularity)
+    return answer if answer is not None and answer.strip() else None
+
+
+def _exact_units(matrix: ScoreMatrix, scope: str) -> set[int]:
+    """Units scored with the full scope: all (full), none (answer-side), the verified ones."""
+    if matrix.verified is not None:
+        return set(matrix.verified)
+    return set(range(matrix.per_token.shape[0])) if scope == FULL else set()

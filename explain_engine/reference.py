@@ -26,6 +26,7 @@ def reference_attention(
     scaling=None,
     reference_factors=None,
     reference_mode="log_additive",
+    reference_rows_from=0,
     **kwargs,
 ):
     # query (1, H, L, d); key/value (1, H_kv, L, d); no cache, so keys are positions 0..L-1.
@@ -42,10 +43,13 @@ def reference_attention(
         f = reference_factors.to(scores.device)  # (L,)
         if reference_mode == "log_additive":
             bias = torch.where(f > 0, torch.log(f.clamp_min(1e-30)), torch.full_like(f, -1e4))
-            scores = scores + bias.clamp_min(-1e4)
+            changed = scores + bias.clamp_min(-1e4)
         else:
             row_min = scores.masked_fill(~causal, float("inf")).amin(-1, keepdim=True)
-            scores = (scores - row_min) * f
+            changed = (scores - row_min) * f
+        # Only the query rows from reference_rows_from on are suppressed (DESIGN 1.7).
+        suppressed = torch.arange(length, device=query.device) >= reference_rows_from
+        scores = torch.where(suppressed[:, None], changed, scores)
     scores = scores.masked_fill(~causal, float("-inf"))
     out = torch.softmax(scores, dim=-1) @ value
     return out.transpose(1, 2).contiguous(), None
@@ -70,15 +74,27 @@ def naive_scores(
     answer_start: int,
     factors: torch.Tensor,
     mode: str,
+    rows_from: int = 0,
 ) -> torch.Tensor:
-    """(n_units, T) CE increase per answer token, one full pass per unit."""
+    """(n_units, T) CE increase per answer token, one full pass per unit.
+
+    ``rows_from``: first query position whose attention is suppressed (0: the full scope).
+    """
     previous = model.config._attn_implementation
     model.set_attn_implementation(REFERENCE)
     try:
         ids = input_ids.to(next(model.parameters()).device)
         base = _answer_ce(model, ids, answer_start)
         rows = [
-            _answer_ce(model, ids, answer_start, reference_factors=f, reference_mode=mode) - base
+            _answer_ce(
+                model,
+                ids,
+                answer_start,
+                reference_factors=f,
+                reference_mode=mode,
+                reference_rows_from=rows_from,
+            )
+            - base
             for f in factors
         ]
     finally:

@@ -12,6 +12,9 @@ class UnitScore:
     end: int
     score: float  # mean CE increase over answer tokens when the unit is suppressed
     token_scores: list[float] = field(default_factory=list)  # per answer token
+    # Scored with the full scope, i.e. exact AtMan (DESIGN 1.7): every unit of a full-scope
+    # explanation, none of an answer-side one, the re-scored top of a two-stage one.
+    verified: bool = True
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Explanation:
     supported: bool
     threshold: float
     model: str
-    method: dict  # {"name", "mode", "factor", "kappa", "granularity"}
+    method: dict  # {"name", "mode", "factor", "kappa", "granularity", "scope"[, "verify_k"]}
     forward_passes: int
     seconds: float
     # Character spans of the document that were explained; None = the whole document.
