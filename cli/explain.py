@@ -48,6 +48,12 @@ def explain(
     mode: Annotated[str | None, typer.Option(help="log_additive | multiplicative")] = None,
     factor: Annotated[float | None, typer.Option(help="Control factor c in [0, 1)")] = None,
     kappa: Annotated[float | None, typer.Option(help="Correlated suppression threshold")] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="full | answer_side | two_stage (DESIGN 1.7)")
+    ] = None,
+    verify_k: Annotated[
+        int | None, typer.Option(help="two_stage: units re-scored with the full scope")
+    ] = None,
     model: Annotated[
         str | None, typer.Option(help="Hugging Face id or local path (default: bundled)")
     ] = None,
@@ -66,7 +72,12 @@ def explain(
         _fail("the question is empty")
     try:  # before the document or the model loads: bad options fail at once
         options = ExplanationSettings.parse(
-            granularity=granularity, mode=mode, factor=factor, kappa=kappa
+            granularity=granularity,
+            mode=mode,
+            factor=factor,
+            kappa=kappa,
+            scope=scope,
+            verify_k=verify_k,
         )
     except ValueError as exc:
         _fail(str(exc))
@@ -82,7 +93,12 @@ def explain(
     try:
         with ERR.status("Loading model…", spinner="dots"):
             explainer = explainer_from_settings(
-                model, mode=options.mode, factor=options.factor, kappa=options.kappa
+                model,
+                mode=options.mode,
+                factor=options.factor,
+                kappa=options.kappa,
+                scope=options.scope,
+                verify_k=options.verify_k,
             )
         result = explain_document(
             document,
@@ -116,7 +132,8 @@ def _show(result: dict[str, Any], text: str) -> None:
     cost = result["cost"]
     out.print(
         f"[dim]{result['model']}, AtMan {result['method']['mode']} "
-        f"factor {result['method']['factor']}, {result['method']['granularity']} units, "
+        f"factor {result['method']['factor']}, {result['method']['scope']} scope, "
+        f"{result['method']['granularity']} units, "
         f"{cost['forward_passes']} passes in {cost['seconds']:.1f}s[/dim]"
     )
     out.print()

@@ -13,16 +13,27 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.validation import error_message
-from explain_engine.config import FACTOR_MAX, FACTOR_MIN, KAPPA_MAX, KAPPA_MIN, MODES
+from explain_engine.config import (
+    FACTOR_MAX,
+    FACTOR_MIN,
+    KAPPA_MAX,
+    KAPPA_MIN,
+    MODES,
+    SCOPES,
+    VERIFY_K_MAX,
+    VERIFY_K_MIN,
+)
 from explain_engine.units import GRANULARITIES
 
 # Literal[tuple] expands to the tuple's members, so these follow the engine's lists.
 Granularity = Literal[GRANULARITIES]  # type: ignore[valid-type]
 Mode = Literal[MODES]  # type: ignore[valid-type]
+Scope = Literal[SCOPES]  # type: ignore[valid-type]
 
 
 class ExplanationSettings(BaseModel):
-    """How to explain: units, suppression mode and strength. None = the service's default."""
+    """How to explain: units, suppression mode, strength and scope. None = the service's
+    default."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,6 +47,18 @@ class ExplanationSettings(BaseModel):
     )
     kappa: float | None = Field(
         default=None, gt=KAPPA_MIN, le=KAPPA_MAX, description="correlated suppression threshold"
+    )
+    scope: Scope | None = Field(
+        default=None,
+        description="suppression scope: full (exact AtMan), answer_side (suppressed only in "
+        "the question and answer rows), two_stage (answer-side screening, the verify_k best "
+        "re-scored in full)",
+    )
+    verify_k: int | None = Field(
+        default=None,
+        ge=VERIFY_K_MIN,
+        le=VERIFY_K_MAX,
+        description="two_stage: how many screened units are re-scored with the full scope",
     )
 
     def engine_options(self) -> dict[str, Any]:

@@ -21,20 +21,22 @@ EVIDENCE_SHARE = 0.25
 def explainer_from_settings(model: str | None = None, **overrides: Any) -> Explainer:
     """The Explainer every surface (CLI, audit, workers) builds from the one settings object.
 
-    ``overrides`` (mode, factor, kappa) take precedence over the environment when not None.
+    ``overrides`` (mode, factor, kappa, scope, verify_k) take precedence over the environment
+    when not None.
     """
     settings = get_settings()
     values = {
         "mode": settings.mode,
         "factor": settings.factor,
         "kappa": settings.kappa,
+        "scope": settings.scope,
+        "verify_k": settings.verify_k,
         "memory_budget_mb": settings.memory_budget_mb,
         "target_units": settings.target_chunks,
         "supported_threshold": settings.supported_threshold,
     } | {k: v for k, v in overrides.items() if v is not None}
-    if values["supported_threshold"] is None:  # unset: the engine's calibrated default
-        del values["supported_threshold"]
-    config = AtmanConfig(**values)
+    # None everywhere means the engine's default (factor: the mode's, kappa: off).
+    config = AtmanConfig().with_overrides(**values)
     return Explainer(
         model or settings.model,
         device=settings.device,
@@ -83,6 +85,7 @@ def to_result(document: Document, explanation: Explanation) -> dict[str, Any]:
                 "end": u.end,
                 "page": document.page_at(u.start),
                 "score": round(u.score, 6),
+                "verified": u.verified,
             }
             for u in explanation.units
         ],
@@ -106,6 +109,8 @@ def explain_document(
     mode: str | None = None,
     factor: float | None = None,
     kappa: float | None = None,
+    scope: str | None = None,
+    verify_k: int | None = None,
     progress: bool = False,
     zoom: bool = False,
     deadline: float | None = None,
@@ -125,17 +130,25 @@ def explain_document(
         answer=answer,
         units=units,
         granularity=granularity,
+        unit_label=granularity,  # the chunks are this document's paragraphs, not loose spans
         mode=mode,
         factor=factor,
         kappa=kappa,
+        scope=scope,
+        verify_k=verify_k,
         progress=progress,
         deadline=deadline,
     )
-    if units is not None:
-        explanation.method["granularity"] = "paragraph"
     result = to_result(document, explanation)
     if zoom and units is not None:
-        settings = {"mode": mode, "factor": factor, "kappa": kappa, "deadline": deadline}
+        settings = {
+            "mode": mode,
+            "factor": factor,
+            "kappa": kappa,
+            "scope": scope,
+            "verify_k": verify_k,
+            "deadline": deadline,
+        }
         result["zoom"] = _zoom(document, question, explanation, explainer, settings)
         result["cost"]["forward_passes"] += sum(z["forward_passes"] for z in result["zoom"])
     return result

@@ -8,8 +8,15 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.explanation_settings import Mode
-from explain_engine.config import FACTOR_MAX, FACTOR_MIN, KAPPA_MAX, KAPPA_MIN
+from core.explanation_settings import Mode, Scope
+from explain_engine.config import (
+    FACTOR_MAX,
+    FACTOR_MIN,
+    KAPPA_MAX,
+    KAPPA_MIN,
+    VERIFY_K_MAX,
+    VERIFY_K_MIN,
+)
 from ingest import IngestLimits
 
 
@@ -27,6 +34,9 @@ class Settings(BaseSettings):
     # None = the mode's default control factor
     factor: float | None = Field(default=None, ge=FACTOR_MIN, lt=FACTOR_MAX)
     kappa: float | None = Field(default=None, gt=KAPPA_MIN, le=KAPPA_MAX)
+    # None = the engine's default (explain_engine/config.py AtmanConfig, DESIGN 1.7)
+    scope: Scope | None = None
+    verify_k: int | None = Field(default=None, ge=VERIFY_K_MIN, le=VERIFY_K_MAX)
     supported_threshold: float | None = None  # None = the engine's calibrated default
     memory_budget_mb: int | None = None  # None = the logits of a plain forward pass
 

@@ -59,6 +59,7 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
         "factor": 0.0,
         "kappa": None,
         "granularity": "paragraph",
+        "scope": "full",
     }
     ingested = json.loads(docqa("ingest", str(EXAMPLE_PDF), "--json").stdout)
     text = ingested["text"]
@@ -110,6 +111,8 @@ def test_human_output_shows_answer_and_evidence(explainer):
         ),
         ([str(EXAMPLE_TXT), "-q", "Q?", "--mode", "nope"], "mode: 'nope' is not one of"),
         ([str(EXAMPLE_TXT), "-q", "Q?", "--factor", "3"], "factor: Input should be less than 1"),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--scope", "rows"], "scope: 'rows' is not one of"),
+        ([str(EXAMPLE_TXT), "-q", "Q?", "--verify-k", "0"], "verify_k: Input should be greater"),
     ],
 )
 def test_bad_input_is_one_clear_line(args, message):
@@ -158,3 +161,26 @@ def test_zoom_ranks_sentences_then_words_of_the_top_paragraph(explainer):
         result["cost"]["forward_passes"]
         == n_units + sentences["forward_passes"] + words["forward_passes"]
     )
+
+
+def test_two_stage_result_says_which_units_were_verified(explainer):
+    from core.pipeline import explain_document
+    from ingest import load_document
+
+    document = load_document(EXAMPLE_TXT)
+    result = explain_document(
+        document,
+        "What is the pay per hour?",
+        explainer=explainer,
+        answer="28.50 GBP per hour",
+        scope="two_stage",
+        verify_k=2,
+    )
+    assert result["method"]["granularity"] == "paragraph"  # the document's own chunks
+    assert (result["method"]["scope"], result["method"]["verify_k"]) == ("two_stage", 2)
+    verified = {u["index"] for u in result["units"] if u["verified"]}
+    assert len(verified) == 2
+    # Scores are rounded to 6 places, so an unverified unit may tie the lowest verified one.
+    ranked = sorted(result["units"], key=lambda u: (-u["score"], not u["verified"]))
+    assert {u["index"] for u in ranked[:2]} == verified
+    assert "28.50 GBP per hour" in result["evidence"][0]["text"]

@@ -28,3 +28,16 @@ def test_call_overrides_win_over_the_environment(env, explainer):
     env.setenv("DOCQA_MODE", "multiplicative")
     config = explainer_from_settings(mode="log_additive", factor=0.2).config
     assert (config.mode, config.control_factor) == ("log_additive", 0.2)
+
+
+def test_scope_and_verify_k_come_from_the_environment(env, explainer):
+    env.setenv("DOCQA_SCOPE", "two_stage")
+    env.setenv("DOCQA_VERIFY_K", "5")
+    config = explainer_from_settings().config
+    assert (config.scope, config.verify_k) == ("two_stage", 5)
+    assert explainer_from_settings(scope="full").config.scope == "full"
+    get_settings.cache_clear()
+    env.delenv("DOCQA_SCOPE")
+    env.delenv("DOCQA_VERIFY_K")
+    default = explainer_from_settings().config
+    assert (default.scope, default.verify_k) == ("full", 3)  # the engine's defaults

@@ -10,7 +10,7 @@ from backend.schemas.question import QuestionCreate
 from core.explanation_settings import ExplanationSettings
 from core.settings import Settings
 from explain_engine import AtmanConfig, InvalidInputError
-from explain_engine.config import MODES
+from explain_engine.config import MODES, SCOPES
 from explain_engine.units import GRANULARITIES, check_granularity
 
 
@@ -18,12 +18,15 @@ def test_schema_lists_the_engines_modes_and_granularities() -> None:
     props = ExplanationSettings.model_json_schema()["properties"]
     assert props["granularity"]["enum"] == list(GRANULARITIES)
     assert props["mode"]["anyOf"][0]["enum"] == list(MODES)
+    assert props["scope"]["anyOf"][0]["enum"] == list(SCOPES)
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [("factor", 0.0), ("factor", 0.999), ("factor", 1.0), ("factor", -0.1), ("factor", 500.0)]
-    + [("kappa", 0.0), ("kappa", 1e-6), ("kappa", 1.0), ("kappa", 1.5)],
+    + [("kappa", 0.0), ("kappa", 1e-6), ("kappa", 1.0), ("kappa", 1.5)]
+    + [("verify_k", 0), ("verify_k", 1), ("verify_k", 64), ("verify_k", 65)]
+    + [("scope", s) for s in ("full", "answer_side", "two_stage", "rows", "")],
 )
 def test_accepted_exactly_when_the_engine_accepts(field: str, value: float) -> None:
     try:
