@@ -21,9 +21,11 @@ import torch
 
 from bench import memory_probe
 from explain_engine import AtmanConfig, Explainer
-from explain_engine.atman import atman_scores, flop_estimate, suppression_factors
+from explain_engine.atman import atman_scores, flop_estimate, rows_from, suppression_factors
+from explain_engine.config import ANSWER_SIDE, FULL, TWO_STAGE
 from explain_engine.prompt import build_prompt
 from explain_engine.reference import naive_scores
+from explain_engine.two_stage import two_stage_scores
 from ingest.segment import chunk_spans, sentence_spans
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "employment_contract.txt"
@@ -80,53 +82,101 @@ def matmul_rate(
     return 2 * rows * dim * inter * repeats / (time.perf_counter() - t)
 
 
+def _naive(
+    explainer: Explainer, prompt, factors, mode: str, scope: str
+) -> tuple[torch.Tensor, float]:
+    model = explainer.model
+    _sync(model.device)
+    t = time.perf_counter()
+    scores = naive_scores(
+        model, prompt.input_ids, prompt.answer_start, factors, mode, rows_from(prompt, scope)
+    )
+    _sync(model.device)
+    return scores, time.perf_counter() - t
+
+
+def _fast(explainer: Explainer, prompt, factors, cfg: AtmanConfig, scope: str):
+    model = explainer.model
+    _sync(model.device)
+    t = time.perf_counter()
+    if scope == TWO_STAGE:
+        matrix = two_stage_scores(model, prompt, factors, cfg)
+    else:
+        matrix = atman_scores(model, prompt, factors, cfg, scope=scope)
+    _sync(model.device)
+    return matrix, time.perf_counter() - t
+
+
+def ideal_token_passes(prompt, unit_tokens, scope: str, verified: list[int] | None = None) -> int:
+    """Token passes of a scope's necessary computation (DESIGN 1.4, 1.7): the shared pass, then
+    each unit from where its suppression first changes a hidden state."""
+    length = prompt.length
+    if scope == TWO_STAGE:
+        screen = ideal_token_passes(prompt, unit_tokens, ANSWER_SIDE) - length
+        exact = [unit_tokens[i] for i in verified or []]
+        return length + screen + ideal_token_passes(prompt, exact, FULL) - length
+    first = rows_from(prompt, scope)
+    return length + sum(length - max(s, first) for s, _ in unit_tokens)
+
+
 def run_case(
-    explainer: Explainer, case: Case, mode: str, rate: float, memory: bool
-) -> dict[str, Any]:
+    explainer: Explainer,
+    case: Case,
+    mode: str,
+    rate: float,
+    memory: bool,
+    scopes: tuple[str, ...] = (FULL,),
+) -> list[dict[str, Any]]:
+    """One row per scope. Each is compared with the naive reference of its own scope; the
+    two-stage path with the full-scope reference (its verified units must equal it)."""
     model, tok = explainer.model, explainer.tokenizer
     cfg = explainer.config.with_overrides(mode=mode)
     prompt = build_prompt(tok, case.text, case.question, case.answer)
     unit_tokens = prompt.token_ranges(case.units)
     factors = suppression_factors(prompt, unit_tokens, cfg.control_factor)
-
-    _sync(model.device)
-    t = time.perf_counter()
-    naive = naive_scores(model, prompt.input_ids, prompt.answer_start, factors, mode)
-    _sync(model.device)
-    naive_s = time.perf_counter() - t
-    t = time.perf_counter()
-    fast = atman_scores(model, prompt, factors, cfg)
-    _sync(model.device)
-    fast_s = time.perf_counter() - t
-
     length, answer_len = prompt.length, len(prompt.answer_ids)
-    ideal_tokens = length + sum(length - s for s, _ in unit_tokens)
-    flops = flop_estimate(model, ideal_tokens, length, answer_len, fast.forward_passes)
-    row: dict[str, Any] = {
-        "case": case.name,
-        "mode": mode,
-        "units": len(case.units),
-        "sequence_length": length,
-        "answer_tokens": answer_len,
-        "naive_seconds": round(naive_s, 3),
-        "fast_seconds": round(fast_s, 3),
-        "speedup": round(naive_s / fast_s, 2),
-        "max_abs_diff": float(
-            (fast.per_token.mean(1) - naive.mean(1).to(fast.per_token)).abs().max()
-        ),
-        "max_abs_diff_per_token": float((fast.per_token - naive.to(fast.per_token)).abs().max()),
-        "naive_forward_passes": len(case.units) + 1,
-        "fast_forward_passes": fast.forward_passes,
-        "fast_batches": fast.batches,
-        "naive_token_passes": length * (len(case.units) + 1),
-        "fast_token_passes": fast.token_passes,
-        "ideal_token_passes": ideal_tokens,
-        "floor_seconds": round(flops / rate, 3),
-        "floor_ratio": round(fast_s / (flops / rate), 2),
-    }
-    if memory:
-        row.update(_memory(explainer, case))
-    return row
+
+    naive: dict[str, tuple[torch.Tensor, float]] = {}
+    rows = []
+    for scope in scopes:
+        reference = FULL if scope == TWO_STAGE else scope
+        if reference not in naive:
+            naive[reference] = _naive(explainer, prompt, factors, mode, reference)
+        naive_scores_, naive_s = naive[reference]
+        fast, fast_s = _fast(explainer, prompt, factors, cfg, scope)
+        compared = fast.verified if fast.verified is not None else list(range(len(case.units)))
+        diff = fast.per_token[compared] - naive_scores_[compared].to(fast.per_token)
+        ideal_tokens = ideal_token_passes(prompt, unit_tokens, scope, fast.verified)
+        flops = flop_estimate(model, ideal_tokens, length, answer_len, fast.forward_passes)
+        row: dict[str, Any] = {
+            "case": case.name,
+            "mode": mode,
+            "scope": scope,
+            "units": len(case.units),
+            "sequence_length": length,
+            "document_end": prompt.doc_tokens[1],
+            "answer_tokens": answer_len,
+            "naive_scope": reference,
+            "naive_seconds": round(naive_s, 3),
+            "fast_seconds": round(fast_s, 3),
+            "speedup": round(naive_s / fast_s, 2),
+            "max_abs_diff": float(diff.mean(1).abs().max()),
+            "max_abs_diff_per_token": float(diff.abs().max()),
+            "naive_forward_passes": len(case.units) + 1,
+            "fast_forward_passes": fast.forward_passes,
+            "fast_batches": fast.batches,
+            "verified": fast.verified,
+            "naive_token_passes": length * (len(case.units) + 1),
+            "fast_token_passes": fast.token_passes,
+            "ideal_token_passes": ideal_tokens,
+            "token_passes_over_forward": round(fast.token_passes / length, 2),
+            "floor_seconds": round(flops / rate, 3),
+            "floor_ratio": round(fast_s / (flops / rate), 2),
+        }
+        if memory and scope == FULL:
+            row.update(_memory(explainer, case))
+        rows.append(row)
+    return rows
 
 
 def _memory(explainer: Explainer, case: Case) -> dict[str, Any]:
@@ -163,6 +213,7 @@ def run(
     cases: list[Case] | None = None,
     modes: tuple[str, ...] = ("log_additive",),
     memory: bool = True,
+    scopes: tuple[str, ...] = (FULL,),
     on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     explainer = explainer or Explainer(dtype="float32", config=AtmanConfig())
@@ -175,9 +226,10 @@ def run(
     rows = []
     for case in cases:
         for mode in modes:
-            rows.append(run_case(explainer, case, mode, rate, memory))
-            if on_row:  # long runs show each case as it finishes
-                on_row(rows[-1])
+            for row in run_case(explainer, case, mode, rate, memory, scopes):
+                rows.append(row)
+                if on_row:  # long runs show each case as it finishes
+                    on_row(row)
     headline = rows[0]
     return {
         "machine": {
@@ -188,7 +240,7 @@ def run(
             "matmul_gflops": round(rate / 1e9, 1),
         },
         "model": explainer.model_name,
-        # The headline figures are those of the first case (the ~50-unit contract).
+        # The headline figures are those of the first row (the ~50-unit contract, first scope).
         **{
             k: headline.get(k)
             for k in (

@@ -41,6 +41,9 @@ def speed(
         Path | None, typer.Option("--json", help="Write the result JSON here")
     ] = None,
     modes: Annotated[str, typer.Option(help="Comma-separated modes")] = "log_additive",
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated scopes: full, answer_side, two_stage")
+    ] = "full",
     model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
     memory: Annotated[bool, typer.Option(help="Measure peak memory in fresh processes")] = True,
     cuad_txt: Annotated[
@@ -49,20 +52,28 @@ def speed(
     device: Annotated[
         str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
     ] = None,
+    cases: Annotated[int | None, typer.Option(help="Only the first N cases")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="torch threads (1 is fastest on a busy CPU)")
+    ] = None,
 ) -> None:
     """Naive reference vs fast path: seconds, speed-up, score difference, FLOP floor, memory."""
 
+    if threads:
+        torch.set_num_threads(threads)
     explainer = Explainer(model, device=device, dtype="float32")
     result = speed_bench.run(
         explainer,
-        speed_bench.default_cases(cuad_txt),
+        speed_bench.default_cases(cuad_txt)[:cases],
         tuple(modes.split(",")),
         memory=memory,
+        scopes=tuple(scopes.split(",")),
         on_row=lambda row: Console().print(row),
     )
     cols = [
         "case",
         "mode",
+        "scope",
         "units",
         "sequence_length",
         "naive_seconds",
@@ -70,6 +81,7 @@ def speed(
         "speedup",
         "max_abs_diff",
         "fast_forward_passes",
+        "token_passes_over_forward",
         "floor_ratio",
         "peak_memory_ratio",
         "working_memory_ratio",
@@ -161,6 +173,9 @@ def quality(
     kappa: Annotated[
         float | None, typer.Option(help="AtMan correlated-suppression threshold")
     ] = None,
+    verify_k: Annotated[
+        int | None, typer.Option(help="atman_two_stage: units re-scored with the full scope")
+    ] = None,
     ig_steps: Annotated[int, typer.Option(help="Integrated-gradients steps")] = 16,
     ablations: Annotated[int, typer.Option(help="ContextCite ablations")] = 64,
     model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
@@ -190,9 +205,12 @@ def quality(
         if threads:
             torch.set_num_threads(threads)
         chosen = []
+        atman = {"mode": mode, "factor": factor, "kappa": kappa}
         for name in methods.split(","):
             settings = {
-                "atman": {"mode": mode, "factor": factor, "kappa": kappa},
+                "atman": atman,
+                "atman_answer_side": atman,
+                "atman_two_stage": {**atman, "verify_k": verify_k},
                 "integrated_gradients": {"steps": ig_steps},
                 "context_cite": {"num_ablations": ablations},
             }.get(name, {})

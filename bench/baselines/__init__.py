@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.baselines.atman import Atman
+from bench.baselines.atman import Atman, AtmanAnswerSide, AtmanTwoStage
 from bench.baselines.attention import RawAttention
 from bench.baselines.base import Attribution, Method
 from bench.baselines.context_cite import ContextCite
@@ -14,7 +14,16 @@ from bench.baselines.leave_one_out import LeaveOneOut
 
 REGISTRY: dict[str, Callable[..., Method]] = {
     cls.name: cls
-    for cls in (Atman, LeaveOneOut, InputXGradient, IntegratedGradients, RawAttention, ContextCite)
+    for cls in (
+        Atman,
+        AtmanAnswerSide,
+        AtmanTwoStage,
+        LeaveOneOut,
+        InputXGradient,
+        IntegratedGradients,
+        RawAttention,
+        ContextCite,
+    )
 }
 
 

@@ -1,12 +1,15 @@
-"""AtMan itself, through the product's own `Explainer.explain` (the code users run)."""
+"""AtMan itself, through the product's own `Explainer.explain` (the code users run), in each
+suppression scope (DESIGN 1.7): `atman` is the full scope (exact AtMan) whatever the product's
+default, `atman_answer_side` the answer-side scope, `atman_two_stage` the two-stage path."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bench.baselines.base import Attribution
 from bench.data.case import Case
 from explain_engine import Explainer
+from explain_engine.config import ANSWER_SIDE, FULL, TWO_STAGE
 
 
 @dataclass
@@ -15,6 +18,7 @@ class Atman:
     factor: float | None = None
     kappa: float | None = None
     name: str = "atman"
+    scope: str = FULL
 
     def settings(self) -> dict:
         return {"mode": self.mode, "factor": self.factor, "kappa": self.kappa}
@@ -22,26 +26,43 @@ class Atman:
     def attribute(self, explainer: Explainer, case: Case) -> Attribution:
         # Every method scores all of a case's units: a case is the document after any narrowing
         # (cuad-whole narrows as it builds its cases), so the engine must not narrow it again.
-        product = explainer.config
-        explainer.config = replace(
-            product, context_budget_tokens=max(product.context_budget_tokens, explainer.max_context)
+        result = explainer.explain(
+            case.text,
+            case.question,
+            answer=case.answer,
+            units=case.units,
+            context_budget=max(explainer.config.context_budget_tokens, explainer.max_context),
+            **self.engine_options(),
         )
-        try:
-            result = explainer.explain(
-                case.text,
-                case.question,
-                answer=case.answer,
-                units=case.units,
-                mode=self.mode,
-                factor=self.factor,
-                kappa=self.kappa,
-            )
-        finally:
-            explainer.config = product
         by_span = {(u.start, u.end): u.score for u in result.units}
         floor = min(by_span.values(), default=0.0) - 1.0  # a unit not explained ranks last
+        verified = [i for i, u in enumerate(result.units) if u.verified]
         return Attribution(
             scores=[by_span.get(tuple(span), floor) for span in case.units],
             forward_passes=result.forward_passes,
-            extra={"method": result.method, "base_ce": result.base_ce, **result.stats},
+            extra={
+                "method": result.method,
+                "base_ce": result.base_ce,
+                "verified": verified,
+                **result.stats,
+            },
         )
+
+    def engine_options(self) -> dict:
+        return {**self.settings(), "scope": self.scope}
+
+
+@dataclass
+class AtmanAnswerSide(Atman):
+    name: str = "atman_answer_side"
+    scope: str = ANSWER_SIDE
+
+
+@dataclass
+class AtmanTwoStage(Atman):
+    name: str = "atman_two_stage"
+    scope: str = TWO_STAGE
+    verify_k: int | None = None  # None: the engine's default
+
+    def settings(self) -> dict:
+        return {**super().settings(), "verify_k": self.verify_k}

@@ -10,6 +10,8 @@ from bench.baselines.leave_one_out import without
 
 FAST = {
     "atman": {},
+    "atman_answer_side": {},
+    "atman_two_stage": {"verify_k": 2},
     "leave_one_out": {},
     "input_x_gradient": {},
     "attention": {},
