@@ -62,12 +62,31 @@ def _make_task(kind: str, job: Job) -> Task:
 TASKS: dict[str, Task] = {kind: _make_task(kind, job) for kind, job in JOBS.items()}
 
 
-def enqueue(kind: str, row_id: uuid.UUID) -> None:
+# Publishing gives up instead of blocking: a request or a sweep must never hang on a broker that
+# is restarting. The row stays queued and a later sweep sends it.
+PUBLISH_RETRY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+SWEEP_SOCKET_TIMEOUTS = {"socket_timeout": 10, "socket_connect_timeout": 5}
+
+
+def enqueue(kind: str, row_id: uuid.UUID, connection: Any = None) -> None:
     # No time limits in the message: Celery would otherwise copy the *sender's* (the API's)
     # DOCQA_TASK_TIME_LIMIT_S into it and the worker would obey that, not its own setting.
     TASKS[kind].apply_async(
-        args=[str(row_id)], queue=JOBS[kind].queue, time_limit=None, soft_time_limit=None
+        args=[str(row_id)],
+        queue=JOBS[kind].queue,
+        time_limit=None,
+        soft_time_limit=None,
+        retry_policy=PUBLISH_RETRY,
+        connection=connection,
     )
+
+
+def sweep_once() -> None:
+    """One sweep, publishing over its own connection with socket timeouts: the pooled one is
+    shared with the worker's consumer, and a publish stuck on it after a broker restart would
+    stop every later sweep (a lost message would then wait for another worker's sweeper)."""
+    with celery_app.connection_for_write(transport_options=SWEEP_SOCKET_TIMEOUTS) as conn:
+        sweeper.sweep(lambda kind, row_id: enqueue(kind, row_id, connection=conn))
 
 
 @signals.setup_logging.connect
@@ -92,7 +111,7 @@ def _start_sweeper(**_: Any) -> None:
     def loop() -> None:
         while True:
             try:
-                sweeper.sweep(enqueue)
+                sweep_once()
             except Exception:
                 log.warning("sweep failed", exc_info=True)
             time.sleep(interval)

@@ -205,18 +205,25 @@ def test_database_and_broker_restart_under_load(
         assert set(load.in_phase("before") + load.in_phase("after")) <= {202, 429}, load.uploads
         # The first question comes before the restarts; the second may meet one (503).
         assert 1 <= len(load.questions) <= 2
-        _wait_while_progressing(
-            lambda: _final(Document, load.documents),
-            lambda: _rows(Document, load.documents),
-            300,
-            "every upload to finish",
-        )
-        _wait_while_progressing(
-            lambda: _final(Question, load.questions),
-            lambda: _rows(Question, load.questions),
-            300,
-            "every question to finish",
-        )
+        try:
+            _wait_while_progressing(
+                lambda: _final(Document, load.documents),
+                lambda: _rows(Document, load.documents),
+                300,
+                "every upload to finish",
+            )
+            _wait_while_progressing(
+                lambda: _final(Question, load.questions),
+                lambda: _rows(Question, load.questions),
+                300,
+                "every question to finish",
+            )
+        except AssertionError as stuck:
+            # The sweeping worker re-sends lost messages: say whether it was alive and sweeping.
+            tail = (tmp_path / "worker.log").read_text(errors="replace")[-6000:]
+            raise AssertionError(
+                f"{stuck}\nsweepy exit code {worker.poll()}; log tail:\n{tail}"
+            ) from stuck
     finally:
         load.stop.set()
         _stop(worker)
