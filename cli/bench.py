@@ -137,7 +137,7 @@ def _cases(
         return cuad.load_whole_cases(
             data_dir / cuad.DEFAULT_FILE,
             explainer.count_tokens,
-            budget_tokens=explainer.config.context_budget_tokens,
+            budget_tokens=explainer.context_budget,
             split=split,
             per_contract=per_contract,
         )

@@ -125,8 +125,11 @@ def _show(result: dict[str, Any], text: str) -> None:
     out = Console(width=min(110, os.get_terminal_size().columns if os.isatty(1) else 110))
     verdict = "[green]supported[/green]" if result["supported"] else "[red]not supported[/red]"
     out.print(f"[bold]Q:[/bold] {result['question']}", highlight=False)
+    source = result["answer_source"]
+    if result.get("answer_trimmed"):
+        source += ", cut at the token limit and trimmed to its last full sentence"
     out.print(
-        f"[bold]A:[/bold] {result['answer']}  ({result['answer_source']}; {verdict})",
+        f"[bold]A:[/bold] {result['answer']}  ({source}; {verdict})",
         highlight=False,
     )
     cost = result["cost"]

@@ -34,6 +34,7 @@ def explainer_from_settings(model: str | None = None, **overrides: Any) -> Expla
         "memory_budget_mb": settings.memory_budget_mb,
         "target_units": settings.target_chunks,
         "supported_threshold": settings.supported_threshold,
+        "context_budget_tokens": settings.context_budget,
     } | {k: v for k, v in overrides.items() if v is not None}
     # None everywhere means the engine's default (factor: the mode's, kappa: off).
     config = AtmanConfig().with_overrides(**values)
@@ -76,6 +77,7 @@ def to_result(document: Document, explanation: Explanation) -> dict[str, Any]:
         "question": explanation.question,
         "answer": explanation.answer,
         "answer_source": explanation.answer_source,
+        "answer_trimmed": explanation.answer_trimmed,
         "model": explanation.model,
         "method": explanation.method,
         "units": [
@@ -96,6 +98,7 @@ def to_result(document: Document, explanation: Explanation) -> dict[str, Any]:
             "seconds": round(explanation.seconds, 3),
         },
         "explained_chunks": _explained_chunks(document, explanation),
+        "context_budget": explanation.stats.get("context_budget"),
     }
 
 

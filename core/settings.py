@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.explanation_settings import Mode, Scope
 from explain_engine.config import (
+    CONTEXT_BUDGET_MAX,
+    CONTEXT_BUDGET_MIN,
     FACTOR_MAX,
     FACTOR_MIN,
     KAPPA_MAX,
@@ -39,6 +41,9 @@ class Settings(BaseSettings):
     verify_k: int | None = Field(default=None, ge=VERIFY_K_MIN, le=VERIFY_K_MAX)
     supported_threshold: float | None = None  # None = the engine's calibrated default
     memory_budget_mb: int | None = None  # None = the logits of a plain forward pass
+    # Prompt tokens the document may take before retrieval narrows it; None = by device
+    # (2,048 on CPU, the model's whole context on an accelerator).
+    context_budget: int | None = Field(default=None, ge=CONTEXT_BUDGET_MIN, le=CONTEXT_BUDGET_MAX)
 
     # Ingestion
     target_chunks: int = 50

@@ -20,6 +20,11 @@ SUPPRESSION_SCOPES = (FULL, ANSWER_SIDE)
 TWO_STAGE = "two_stage"
 SCOPES = (*SUPPRESSION_SCOPES, TWO_STAGE)
 VERIFY_K_MIN, VERIFY_K_MAX = 1, 64  # units re-scored with the full scope, in [MIN, MAX]
+# Prompt tokens the document may take. On CPU a full-scope explanation of 2,048 tokens takes
+# about a minute with the bundled model, so that is the default there; an accelerator
+# explains the model's whole context.
+CPU_CONTEXT_BUDGET = 2048
+CONTEXT_BUDGET_MIN, CONTEXT_BUDGET_MAX = 64, 1_048_576
 
 # Control factor c = how much of a suppressed token's attention survives (0 = masked out).
 # log_additive: c = 0 put the gold SQuAD paragraph first for 87% of questions on a prototype
@@ -50,7 +55,8 @@ class AtmanConfig:
     # the ideal sum(L - s_u) before starting a new batch (DESIGN 1.4).
     max_waste: float = 0.15
     # Prompt tokens the document may take; longer documents are narrowed by retrieval.
-    context_budget_tokens: int = 2048
+    # None = by device: CPU_CONTEXT_BUDGET on CPU, the model's whole context elsewhere.
+    context_budget_tokens: int | None = None
     target_units: int = 50  # paragraph chunks per explanation (paper appendix A.6)
     max_new_tokens: int = 64  # generated answers
 
@@ -69,6 +75,12 @@ class AtmanConfig:
         if self.scope not in SCOPES:
             raise InvalidInputError(
                 f"unknown scope {self.scope!r}; valid scopes: {', '.join(SCOPES)}"
+            )
+        budget = self.context_budget_tokens
+        if budget is not None and not CONTEXT_BUDGET_MIN <= budget <= CONTEXT_BUDGET_MAX:
+            raise InvalidInputError(
+                f"context budget must be in [{CONTEXT_BUDGET_MIN}, {CONTEXT_BUDGET_MAX}] "
+                f"tokens, got {budget}"
             )
         if not VERIFY_K_MIN <= self.verify_k <= VERIFY_K_MAX:
             raise InvalidInputError(

@@ -11,14 +11,14 @@ import torch
 from explain_engine import units as unit_splitters
 from explain_engine.atman import ScoreMatrix, atman_scores, suppression_factors
 from explain_engine.attention import ATMAN
-from explain_engine.config import FULL, TWO_STAGE, AtmanConfig
+from explain_engine.config import CPU_CONTEXT_BUDGET, FULL, TWO_STAGE, AtmanConfig
 from explain_engine.errors import ExplainError, InvalidInputError, check_deadline
 from explain_engine.model_loading import LoadedModel, load_model
 from explain_engine.prompt import PromptInput, build_prompt
-from explain_engine.result import Explanation, UnitScore
+from explain_engine.result import Explanation, GeneratedAnswer, UnitScore
 from explain_engine.retrieval import select_chunks
 from explain_engine.two_stage import ranking_scores, two_stage_scores
-from ingest.segment import chunk_spans
+from ingest.segment import chunk_spans, complete_prefix
 
 Span = tuple[int, int]
 
@@ -79,6 +79,15 @@ class Explainer:
             getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", 2048)
         )
 
+    @property
+    def context_budget(self) -> int:
+        """Prompt tokens the document may take (AtmanConfig.context_budget_tokens)."""
+        if self.config.context_budget_tokens is not None:
+            return self.config.context_budget_tokens
+        if self.model.device.type == "cpu":
+            return min(CPU_CONTEXT_BUDGET, self.max_context)
+        return self.max_context
+
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
@@ -91,9 +100,10 @@ class Explainer:
         max_new_tokens: int | None = None,
         *,
         deadline: float | None = None,
-    ) -> str:
+    ) -> GeneratedAnswer:
         """Greedy answer of the model to ``question`` about ``text``; past ``deadline``
-        (``time.monotonic()``) it raises ``TimeLimitError`` rather than return a cut answer."""
+        (``time.monotonic()``) it raises ``TimeLimitError`` rather than return a cut answer.
+        An answer cut by the token limit is trimmed to its last full sentence (or whole word)."""
         check_deadline(deadline)
         # generate() stops itself between tokens once max_time has passed.
         max_time = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -103,17 +113,23 @@ class Explainer:
         end_turn = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
         if isinstance(end_turn, int) and end_turn != self.tokenizer.unk_token_id:
             stop.append(end_turn)
+        limit = max_new_tokens or self.config.max_new_tokens
         out = self.model.generate(
             input_ids=ids,
             attention_mask=torch.ones_like(ids),
-            max_new_tokens=max_new_tokens or self.config.max_new_tokens,
+            max_new_tokens=limit,
             do_sample=False,
             eos_token_id=[t for t in stop if t is not None],
             pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
             max_time=max_time,
         )
         check_deadline(deadline)
-        return self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True).strip()
+        new_ids = out[0, ids.shape[1] :]
+        text = self.tokenizer.decode(new_ids, skip_special_tokens=True).strip()
+        cut = len(new_ids) >= limit and int(new_ids[-1]) not in stop
+        if not cut:
+            return GeneratedAnswer(text, trimmed=False)
+        return GeneratedAnswer(complete_prefix(text), trimmed=True)
 
     # -- explanation ------------------------------------------------------------------------
     def explain(
@@ -138,7 +154,7 @@ class Explainer:
 
         ``units``: caller-given character spans instead of ``granularity``'s splitter;
         ``unit_label``: how the result names them (default "spans"). ``context_budget``: prompt
-        tokens the document may take before it is narrowed (default: the config's). ``mode``,
+        tokens the document may take before it is narrowed (default: ``context_budget``). ``mode``,
         ``factor``, ``kappa``, ``scope``, ``verify_k`` override the config for this call.
         ``deadline``: a ``time.monotonic()`` value; past it the work stops between forward
         passes (or generated tokens) with ``TimeLimitError`` (code "timeout").
@@ -149,21 +165,23 @@ class Explainer:
             mode=mode, factor=factor, kappa=kappa, scope=scope, verify_k=verify_k
         )
         given = unit_splitters.check_spans(text, units) if units is not None else None
-        budget = cfg.context_budget_tokens if context_budget is None else context_budget
+        budget = self.context_budget if context_budget is None else context_budget
 
         # The steps of DESIGN 1.1: what the model reads (narrowed, 1.5), the answer, the prompt,
         # the units, one score per unit (1.2-1.4, in the call's scope, 1.7), the result.
         window, explained = self._window(text, question, answer, given, cfg, budget)
-        answer, source = self._answer(window, question, answer, deadline)
+        answer, source, trimmed = self._answer(window, question, answer, deadline)
         prompt = self._prompt(window, question, answer)
         pairs = self._units(text, window, prompt, given, granularity, cfg)
         matrix = self._scores(
             prompt, prompt.token_ranges([w for _, w in pairs]), cfg, progress, deadline
         )
         label = unit_label or ("spans" if given is not None else granularity)
-        return self._result(
-            question, answer, source, prompt, pairs, matrix, cfg, label, explained, t0
+        result = self._result(
+            question, (answer, source, trimmed), prompt, pairs, matrix, cfg, label, explained, t0
         )
+        result.stats["context_budget"] = budget
+        return result
 
     def _window(
         self,
@@ -200,14 +218,15 @@ class Explainer:
 
     def _answer(
         self, window: _Window, question: str, answer: str | None, deadline: float | None
-    ) -> tuple[str, str]:
-        """The answer to explain and where it came from ("given" or "generated")."""
+    ) -> tuple[str, str, bool]:
+        """The answer to explain, where it came from ("given" or "generated") and whether the
+        token limit cut it (then it was trimmed to its last full sentence)."""
         if answer is not None:
-            return answer, "given"
+            return answer, "given", False
         generated = self.generate(window.text, question, deadline=deadline)
-        if not generated:
+        if not generated.text:
             raise ExplainError("the model generated an empty answer; give one with answer=")
-        return generated, "generated"
+        return generated.text, "generated", generated.trimmed
 
     def _prompt(self, window: _Window, question: str, answer: str) -> PromptInput:
         prompt = build_prompt(self.tokenizer, window.text, question, answer)
@@ -261,8 +280,7 @@ class Explainer:
     def _result(
         self,
         question: str,
-        answer: str,
-        source: str,
+        origin: tuple[str, str, bool],
         prompt: PromptInput,
         pairs: list[tuple[Span, Span]],
         matrix: ScoreMatrix,
@@ -271,6 +289,7 @@ class Explainer:
         explained: list[Span] | None,
         t0: float,
     ) -> Explanation:
+        answer, source, trimmed = origin
         scores = ranking_scores(matrix)
         exact = _exact_units(matrix, cfg.scope)
         unit_scores = [
@@ -298,6 +317,7 @@ class Explainer:
             question=question,
             answer=answer,
             answer_source=source,
+            answer_trimmed=trimmed,
             answer_tokens=self.tokenizer.convert_ids_to_tokens(prompt.answer_ids.tolist()),
             units=unit_scores,
             supported=bool(max(scores) >= cfg.supported_threshold),

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
+
+
+class GeneratedAnswer(NamedTuple):
+    text: str
+    trimmed: bool  # the token limit cut it; text ends at its last full sentence (or word)
 
 
 @dataclass
@@ -34,6 +40,8 @@ class Explanation:
     explained_spans: list[tuple[int, int]] | None = None
     base_ce: float = 0.0  # mean answer CE with nothing suppressed
     stats: dict = field(default_factory=dict)  # batches, token passes, timings
+    # A generated answer the token limit cut, trimmed to its last full sentence.
+    answer_trimmed: bool = False
 
     def top(self, k: int = 3) -> list[UnitScore]:
         return sorted(self.units, key=lambda u: u.score, reverse=True)[:k]

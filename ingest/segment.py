@@ -182,3 +182,24 @@ def chunk_spans(text: str, target: int = 50) -> list[Span]:
             merged.append((s, e))
             current = bucket
     return merged
+
+
+_TERMINAL = re.compile(r"""[.!?]["'”’)\]]?$""")
+
+
+def complete_prefix(text: str) -> str:
+    """``text`` cut back to its last complete sentence, for text that stopped mid-way (a model's
+    answer at its token limit); with no complete sentence, to its last whole word.
+
+    A sentence is complete when it ends at . ! or ? (a closing quote or bracket may follow) and
+    is not an abbreviation such as "No." (the rules of ``sentence_spans``).
+    """
+    spans = sentence_spans(text)
+    for s, e in reversed(spans):
+        if _TERMINAL.search(text[s:e]) and (
+            e < len(text.rstrip()) or _ends_sentence(text, s, e, len(text))
+        ):
+            return text[:e]
+    words = word_spans(text)
+    # The last word may be cut mid-way; keep it only when it is the only one.
+    return text[: words[-2][1]] if len(words) > 1 else text.strip()

@@ -97,6 +97,8 @@ class QuestionPublic(BaseModel):
     document: DocumentSummary | None = None
     answer: str | None = None
     answer_source: Literal["generated", "given"] | None = None
+    # A generated answer the token limit cut, trimmed to its last full sentence.
+    answer_trimmed: bool | None = None
     model: str | None = None
     method: MethodPublic | None = None
     units: list[UnitPublic] | None = None
@@ -104,6 +106,7 @@ class QuestionPublic(BaseModel):
     supported: bool | None = None
     cost: CostPublic | None = None
     explained_chunks: list[int] | None = None
+    context_budget: int | None = None  # prompt tokens the document could take
     timings: dict[str, Any] | None = None
 
 

@@ -31,7 +31,7 @@ class Atman:
             case.question,
             answer=case.answer,
             units=case.units,
-            context_budget=max(explainer.config.context_budget_tokens, explainer.max_context),
+            context_budget=max(explainer.context_budget, explainer.max_context),
             **self.engine_options(),
         )
         by_span = {(u.start, u.end): u.score for u in result.units}

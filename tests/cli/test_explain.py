@@ -16,12 +16,14 @@ DESIGN_KEYS = {
     "question",
     "answer",
     "answer_source",
+    "answer_trimmed",
     "model",
     "method",
     "units",
     "evidence",
     "supported",
     "cost",
+    "context_budget",
 }
 
 
@@ -52,7 +54,8 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert DESIGN_KEYS <= set(result)
-    assert result["answer_source"] == "given"
+    assert result["answer_source"] == "given" and result["answer_trimmed"] is False
+    assert result["context_budget"] == 2048  # on CPU
     assert result["method"] == {
         "name": "atman",
         "mode": "log_additive",

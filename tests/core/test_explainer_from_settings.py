@@ -41,3 +41,14 @@ def test_scope_and_verify_k_come_from_the_environment(env, explainer):
     env.delenv("DOCQA_VERIFY_K")
     default = explainer_from_settings().config
     assert (default.scope, default.verify_k) == ("full", 3)  # the engine's defaults
+
+
+def test_context_budget_comes_from_the_environment(env, explainer):
+    assert explainer_from_settings().context_budget == 2048  # CPU default
+    get_settings.cache_clear()
+    env.setenv("DOCQA_CONTEXT_BUDGET", "4096")
+    assert explainer_from_settings().context_budget == 4096
+    get_settings.cache_clear()
+    env.setenv("DOCQA_CONTEXT_BUDGET", "8")
+    with pytest.raises(ValueError, match="context_budget"):
+        get_settings()

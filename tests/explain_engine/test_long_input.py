@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from explain_engine import AtmanConfig, Explainer
+from explain_engine.config import CONTEXT_BUDGET_MAX, CONTEXT_BUDGET_MIN, CPU_CONTEXT_BUDGET
+from explain_engine.errors import InvalidInputError
 from ingest.segment import chunk_spans
 from tests.conftest import EXAMPLE_TXT
 
@@ -41,3 +45,18 @@ def test_caller_units_are_narrowed_whole(tiny):
     result = narrow.explain(TEXT, "What is the pay per hour?", answer="28.50 GBP", units=windows)
     assert result.explained_spans and len(result.units) == len(result.explained_spans)
     assert {(u.start, u.end) for u in result.units} <= set(windows)
+
+
+def test_budget_follows_the_device_and_the_result_says_which(tiny):
+    assert tiny.model.device.type == "cpu"
+    result = tiny.explain(TEXT, "What is the pay per hour?", answer="28.50 GBP")
+    assert result.stats["context_budget"] == min(CPU_CONTEXT_BUDGET, tiny.max_context)
+    set_by_hand = Explainer(loaded=tiny.loaded, config=AtmanConfig(context_budget_tokens=300))
+    narrowed = set_by_hand.explain(TEXT, "What is the pay per hour?", answer="28.50 GBP")
+    assert narrowed.stats["context_budget"] == 300 and narrowed.explained_spans
+
+
+@pytest.mark.parametrize("budget", [CONTEXT_BUDGET_MIN - 1, CONTEXT_BUDGET_MAX + 1])
+def test_budget_out_of_range_is_refused(budget):
+    with pytest.raises(InvalidInputError, match="context budget must be in"):
+        AtmanConfig(context_budget_tokens=budget)

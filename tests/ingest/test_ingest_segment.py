@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.segment import chunk_spans, paragraph_spans, sentence_spans, word_spans
+from ingest.segment import (
+    chunk_spans,
+    complete_prefix,
+    paragraph_spans,
+    sentence_spans,
+    word_spans,
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -90,3 +96,18 @@ def test_a_very_long_paragraph_is_split_on_sentences() -> None:
     spans = chunk_spans(text, target=10)
     assert len(spans) > 5
     assert all(text[s:e].endswith(".") for s, e in spans)
+
+
+@pytest.mark.parametrize(
+    ("cut", "kept"),
+    [
+        ("Notice is four weeks. The Employee must notify her man", "Notice is four weeks."),
+        ('It says "ten days." And then', 'It says "ten days."'),
+        ("See No. 5 of the agreement. Under Sec.", "See No. 5 of the agreement."),
+        ("The Employee must notify her man", "The Employee must notify her"),
+        ("Four weeks.", "Four weeks."),
+        ("one", "one"),
+    ],
+)
+def test_complete_prefix_cuts_back_to_the_last_full_sentence(cut: str, kept: str) -> None:
+    assert complete_prefix(cut) == kept

@@ -193,7 +193,10 @@ async function uploadDocument(event) {
 function showResult(result) {
   $("answer-panel").hidden = false;
   $("answer").textContent = result.answer;
-  $("answer-source").textContent = `(${result.answer_source})`;
+  const trimmed = result.answer_trimmed
+    ? ", cut at the token limit and trimmed to its last full sentence"
+    : "";
+  $("answer-source").textContent = `(${result.answer_source}${trimmed})`;
   const badge = $("supported");
   badge.textContent = result.supported ? "supported by the document" : "not supported";
   badge.className = `badge ${result.supported ? "yes" : "no"}`;
