@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from backend import logs, queue
+from backend import queue
 from backend.api import errors
+from backend.api.auth_gate import AuthGate
+from backend.api.body_limit import BodyLimit
+from backend.api.request_context import RequestContext
 from backend.api.routes import audits, documents, health, questions
+from backend.api.security_headers import SecurityHeaders
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -37,38 +39,24 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    docs = get_settings().docs_enabled
     app = FastAPI(
         title="docqa",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
         version="0.1.0",
         summary="Answers questions about documents and highlights the evidence (AtMan).",
         lifespan=lifespan,
     )
     errors.install(app)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        rid = rid[:64]
-        token = logs.request_id.set(rid)
-        t0 = time.perf_counter()
-        try:
-            response = await call_next(request)
-            response.headers["X-Request-ID"] = rid
-            log.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.url.path,
-                    "status": response.status_code,
-                    "ms": round((time.perf_counter() - t0) * 1000, 1),
-                    "tenant_id": getattr(request.state, "tenant_id", None),
-                },
-            )
-            return response
-        finally:
-            logs.request_id.reset(token)
+    # The last added is the outermost: the request id and the 500 wrap everything, and the
+    # key is checked before the body limit lets the route read a byte.
+    app.add_middleware(BodyLimit)
+    app.add_middleware(AuthGate)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext)
 
     app.include_router(health.router)
     app.include_router(documents.router)

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # Ingestion
     target_chunks: int = 50
     max_upload_mb: int = 50
+    # Request bodies, counted as they arrive (a declared Content-Length is not trusted): an
+    # audit (JSON or CSV upload) and every other JSON body.
+    max_audit_mb: int = Field(default=2, ge=1, le=100)
+    max_body_kb: int = Field(default=64, ge=1, le=10_240)
     max_pages: int = 2000
     # Each document is read in a child process that may use this much more memory and time.
     ingest_max_memory_mb: int = 1024
@@ -60,6 +64,8 @@ class Settings(BaseSettings):
     celery_result_backend: str | None = Field(
         default=None, validation_alias="CELERY_RESULT_BACKEND"
     )
+    # /docs, /redoc and /openapi.json; None = on in embedded mode, off with PostgreSQL + Celery.
+    api_docs: bool | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -98,6 +104,10 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """No broker configured: run tasks in-process on SQLite."""
         return self.celery_broker_url is None
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.embedded if self.api_docs is None else self.api_docs
 
     @property
     def resolved_database_url(self) -> str:

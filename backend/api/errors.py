@@ -46,6 +46,37 @@ def storage_full_response() -> JSONResponse:
     )
 
 
+# What a database outage raises (a full disk comes as OperationalError too).
+DATABASE_ERRORS = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
+
+
+def database_error_response(exc: BaseException) -> JSONResponse:
+    if is_storage_full(exc):
+        return storage_full_response()
+    # A database restart or outage: the client may retry; nothing was half-written.
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return JSONResponse(
+        {"detail": "the database is unavailable; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+def internal_error_response(exc: BaseException) -> JSONResponse:
+    """500 naming the request id (sent back as X-Request-ID too), the detail only in the log."""
+    rid = logs.request_id.get()
+    log.error("unhandled error", exc_info=(type(exc), exc, exc.__traceback__))
+    return JSONResponse(
+        {"detail": f"internal error (request id {rid})"},
+        status_code=500,
+        headers={"X-Request-ID": rid} if rid else None,
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -60,15 +91,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(sqlalchemy.exc.InterfaceError)
     @app.exception_handler(sqlalchemy.exc.TimeoutError)
     async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
-        if is_storage_full(exc):
-            return storage_full_response()
-        # A database restart or outage: the client may retry; nothing was half-written.
-        log.warning("database unavailable: %s", type(exc).__name__)
-        return JSONResponse(
-            {"detail": "the database is unavailable; try again shortly"},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+        return database_error_response(exc)
 
     @app.exception_handler(OSError)
     async def os_error(request: Request, exc: OSError) -> JSONResponse:
@@ -79,7 +102,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(
-            {"detail": f"internal error (request id {logs.request_id.get()})"}, status_code=500
-        )
+        return internal_error_response(exc)

@@ -31,13 +31,12 @@ from backend.schemas.common import Accepted, errors
 from core.audit import AuditItem as ItemSpec
 from core.audit import AuditItemsError, parse_items_csv
 from core.reports.formats import MEDIA_TYPES, render_report
+from core.settings import get_settings
 from core.validation import error_message
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/audits", tags=["audits"])
-
-MAX_CSV_BYTES = 2 * 1024 * 1024  # 1000 items with long answers fit easily
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -81,14 +80,15 @@ _OPENAPI_BODY: dict[str, Any] = {
 async def _read_body(request: Request) -> tuple[AuditCreate, list[ItemSpec]]:
     """The audit from a JSON body or from a multipart CSV upload (field ``file``)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_CSV_BYTES + 64 * 1024:
-        raise HTTPException(413, f"request too large: the limit is {MAX_CSV_BYTES // 1024} KiB")
+    # backend.api.body_limit bounds the body as it arrives; this is the CSV file's own limit.
+    max_csv_bytes = get_settings().max_audit_mb * 1024 * 1024
     if content_type == "application/json":
         try:
             payload = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise HTTPException(400, f"the body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise HTTPException(400, "the body is not valid JSON: nested too deeply") from exc
         body = _validate(payload)
         return body, [ItemSpec(i.document, i.question, i.answer) for i in body.items]
     if content_type == "multipart/form-data":
@@ -96,9 +96,11 @@ async def _read_body(request: Request) -> tuple[AuditCreate, list[ItemSpec]]:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise HTTPException(422, "file: upload the items as a CSV file in the field 'file'")
-        data = await upload.read(MAX_CSV_BYTES + 1)
-        if len(data) > MAX_CSV_BYTES:
-            raise HTTPException(413, f"CSV too large: the limit is {MAX_CSV_BYTES // 1024} KiB")
+        data = await upload.read(max_csv_bytes + 1)
+        if len(data) > max_csv_bytes:
+            raise HTTPException(
+                413, f"CSV too large: the limit is {get_settings().max_audit_mb} MiB"
+            )
         try:
             specs = parse_items_csv(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
