@@ -30,11 +30,15 @@ from functools import cached_property
 
 from ingest.pdf import Line, PdfPage
 
+# ReDoS review (issue 12): no two unbounded quantifiers here may match the same characters
+# next to each other ("\s*[-(]?\s*" tried every split of a whitespace run: quadratic in the
+# line), and no unanchored pattern starts with a run that can fail after it; the page-number
+# patterns put their optional brackets inside the groups for that reason.
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _DECORATION = re.compile(r"^[-_=*.~·•\s]{3,}$")
 _PAGE_NUMBER = re.compile(
     r"""^(?:
-        (?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?
+        (?:page\s*)?(?:[-–—(\[]\s*)?\d{1,4}(?:\s*[-–—)\]])?(?:\s*(?:of|/)\s*\d{1,4})?
       | [ivxlcdm]{1,7}
       | [A-Z]{1,2}\s?-\s?\d{1,3}
       | \d{1,3}\s?-\s?\d{1,3}
@@ -44,7 +48,8 @@ _PAGE_NUMBER = re.compile(
 # Page numbers written with digits, safe to drop mid-page when set apart (roman ones are not:
 # "II" alone may be an article number).
 _NUMBER_ONLY = re.compile(
-    r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
+    r"^(?:page\s*)?(?:[-–—(\[]\s*)?\d{1,4}(?:\s*[-–—)\]])?(?:\s*(?:of|/)\s*\d{1,4})?$",
+    re.IGNORECASE,
 )
 _NUMBERED_LINE = re.compile(r"^\d{1,3}\s+\S|\S\s+\d{1,3}$")  # not years
 # The start of a numbered clause or list item: "2.", "2.1", "(a)", "iv)", "Section 4", ...

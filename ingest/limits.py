@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.errors import TooManyPagesError
+
 
 @dataclass(frozen=True)
 class IngestLimits:
@@ -18,3 +20,10 @@ class IngestLimits:
             raise ValueError(f"limits must be positive, got {self}")
         if self.max_seconds is not None and self.max_seconds <= 0:
             raise ValueError(f"max_seconds must be positive or None, got {self.max_seconds}")
+
+    def check_pages(self, name: str, n_pages: int) -> None:
+        """Refuse a document with more pages than ``max_pages``, whatever its type."""
+        if n_pages > self.max_pages:
+            raise TooManyPagesError(
+                f"{name} has {n_pages} pages, more than the limit of {self.max_pages}."
+            )

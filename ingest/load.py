@@ -86,6 +86,8 @@ def load_bytes(
         decoded, warning = plain.decode(data)
         if warning:
             warnings.append(warning)
+        # One page per form feed: counted before any page is built.
+        limits.check_pages(name, decoded.count("\f") + 1)
         page_texts = plain.pages_of(decoded)
         text, ranges = _join_pages(page_texts)
         if not text.strip():

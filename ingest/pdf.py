@@ -24,7 +24,6 @@ from ingest.errors import (
     EncryptedFileError,
     IngestError,
     IngestTimeoutError,
-    TooManyPagesError,
 )
 from ingest.limits import IngestLimits
 
@@ -149,10 +148,7 @@ def _read_pdf(data: bytes, name: str, limits: IngestLimits) -> list[PdfPage]:
         raise CorruptFileError(f"{name} is not a readable PDF ({_reason(exc)}).") from exc
     if n_pages == 0:
         raise CorruptFileError(f"{name} is a PDF without any pages.")
-    if n_pages > limits.max_pages:
-        raise TooManyPagesError(
-            f"{name} has {n_pages} pages, more than the limit of {limits.max_pages}."
-        )
+    limits.check_pages(name, n_pages)
 
     started = time.monotonic()
     pages: list[PdfPage] = []

@@ -130,17 +130,11 @@ def _attach_headings(text: str, paragraphs: list[Span]) -> list[Span]:
     return out
 
 
-def _splitter(chunk_size: int):
+def _splitter(chunk_size: int):  # type: ignore[no-untyped-def]
     # Imported here: langchain-core is slow to import and only oversize paragraphs need it.
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from ingest.splitter import splitter
 
-    return RecursiveCharacterTextSplitter(
-        chunk_size=chunk_size,
-        chunk_overlap=0,
-        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
-        keep_separator="end",
-        add_start_index=True,
-    )
+    return splitter(chunk_size)
 
 
 def chunk_spans(text: str, target: int = 50) -> list[Span]:
