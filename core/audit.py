@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,19 @@ MAX_ITEMS = 1000
 
 class AuditItemsError(ValueError):
     """The items file is malformed; the message names the row or column."""
+
+
+# C0 control characters and DEL, except tab and line feed (a CR LF is read as a line feed):
+# NUL cannot be stored in PostgreSQL text, and a bare CR ends a row in some spreadsheets.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def check_text(value: str) -> str:
+    """``value`` with CR LF read as LF; ValueError naming a control character it holds."""
+    value = value.replace("\r\n", "\n")
+    if (found := _CONTROL.search(value)) is not None:
+        raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed")
+    return value
 
 
 @dataclass(frozen=True)
@@ -67,13 +81,23 @@ def parse_items_csv(text: str, *, max_items: int = MAX_ITEMS) -> list[AuditItem]
             f"found {', '.join(reader.fieldnames)}"
         )
     items = []
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's size limit, a stray quote
+            raise AuditItemsError(f"line {reader.line_num}: {exc}") from exc
         line = reader.line_num
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # blank line
-        document = (row.get(names["document"]) or "").strip()
-        question = (row.get(names["question"]) or "").strip()
-        answer = (row.get(names["answer"]) or "").strip() if "answer" in names else ""
+        try:
+            document = check_text(row.get(names["document"]) or "").strip()
+            question = check_text(row.get(names["question"]) or "").strip()
+            answer = check_text(row.get(names["answer"]) or "").strip() if "answer" in names else ""
+        except ValueError as exc:
+            raise AuditItemsError(f"line {line}: {exc}") from exc
         if not document or not question:
             raise AuditItemsError(f"line {line}: document and question must not be empty")
         items.append(AuditItem(document, question, answer or None))

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.schemas.common import Status, UtcDatetime
-from core.audit import MAX_ITEMS
+from core.audit import MAX_ITEMS, check_text
 from core.explanation_settings import ExplanationSettings
 
 
@@ -21,6 +21,11 @@ class AuditItemCreate(BaseModel):
     answer: str | None = Field(
         default=None, max_length=4000, description="The answer to check; empty: the model answers"
     )
+
+    @field_validator("document", "question", "answer")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        return None if value is None else check_text(value)
 
     @field_validator("document", "question")
     @classmethod
@@ -42,6 +47,11 @@ class AuditCreate(ExplanationSettings):
 
     items: list[AuditItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
     name: str | None = Field(default=None, max_length=255)
+
+    @field_validator("name")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        return None if value is None else check_text(value)
 
 
 class Progress(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +33,10 @@ def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDEN
     """CSV text of the audit (the JSON shape in ``core.audit``). Spreadsheet programs open it
     directly; model, method and code version repeat on each row so a row stands on its own."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(top_evidence), lineterminator="\n")
+    # Every field quoted, so no line end inside a cell can start a row of its own.
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns(top_evidence), lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
     version = audit.get("code_version") or {}
     version_text = str(version.get("docqa", ""))
@@ -43,14 +47,14 @@ def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDEN
         supported = result.get("supported")
         row: dict[str, Any] = {
             "index": item.get("index", position),
-            "document": _guard(item.get("document", "")),
-            "question": _guard(item.get("question", "")),
-            "given_answer": _guard(item.get("answer") or ""),
-            "answer": _guard(result.get("answer", "")),
+            "document": item.get("document", ""),
+            "question": item.get("question", ""),
+            "given_answer": item.get("answer") or "",
+            "answer": result.get("answer", ""),
             "answer_source": result.get("answer_source", ""),
             "supported": "" if supported is None else ("yes" if supported else "no"),
             "status": item.get("status", ""),
-            "error": _guard(item.get("error") or ""),
+            "error": item.get("error") or "",
             "model": result.get("model") or audit.get("model") or "",
             "method": json.dumps(result.get("method") or audit.get("method") or {}, sort_keys=True),
             "code_version": version_text,
@@ -58,12 +62,23 @@ def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDEN
         for k, span in enumerate(result.get("evidence", [])[:top_evidence], start=1):
             row[f"evidence_{k}_page"] = span.get("page", "")
             row[f"evidence_{k}_score"] = f"{float(span.get('score', 0.0)):.6f}"
-            row[f"evidence_{k}_text"] = _guard(span.get("text", ""))
-        writer.writerow(row)
+            row[f"evidence_{k}_text"] = span.get("text", "")
+        writer.writerow({name: _guard(str(value)) for name, value in row.items()})
     return buffer.getvalue()
 
 
+# What a spreadsheet may read as the start of a formula: = + - @, or tab / CR before one.
+_FORMULA_AT_LINE_START = re.compile(r"(?m)^(?=[=+\-@\t])")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _guard(text: str) -> str:
-    """Defuse spreadsheet formula injection: contract text starting with = + - @ would be
-    evaluated as a formula by Excel/LibreOffice when the CSV is opened."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Defuse spreadsheet formula injection in any cell. Text starting with = + - @ or a tab
+    would be evaluated by Excel or LibreOffice; so would each line of a cell in a program
+    that ends rows at line ends inside quotes, and some take a bare CR for one
+    (``"Acme Ltd\\r=cmd|..."``). CRs become newlines, every line that could start a
+    formula gets a leading apostrophe, and plain numbers (scores, pages) stay numbers."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return _FORMULA_AT_LINE_START.sub("'", text)

@@ -26,3 +26,24 @@ def test_csv_defuses_spreadsheet_formulas(result):
     audit["items"][0]["question"] = '=HYPERLINK("http://x")'
     rows = list(csv.DictReader(io.StringIO(render_audit_csv(audit))))
     assert rows[0]["question"] == '\'=HYPERLINK("http://x")'
+
+
+def test_csv_quotes_every_field_and_defuses_a_formula_after_a_bare_cr(result):
+    # Before: this answer came back unquoted, and a spreadsheet that ends rows at a CR
+    # read "=cmd|' /C calc'!A0" as a formula cell.
+    audit = _audit(result)
+    audit["items"][0]["answer"] = "Acme Ltd\r=cmd|' /C calc'!A0"
+    audit["items"][0]["result"]["answer"] = "\t+1+1"
+    audit["items"][1]["error"] = "@SUM(A1)\r\n-2+3"
+    text = render_audit_csv(audit)
+    assert "\r" not in text
+    for line in text.splitlines():  # whatever a program takes for a line or a cell
+        for cell in line.split('","'):
+            assert not cell.strip('"').startswith(("=", "+", "-", "@", "\t")), line
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["given_answer"] == "Acme Ltd\n'=cmd|' /C calc'!A0"
+    assert rows[0]["answer"] == "'\t+1+1"
+    assert rows[1]["error"] == "'@SUM(A1)\n'-2+3"
+    assert float(rows[0]["evidence_1_score"]) == 0.8  # numbers stay numbers
+    header = text.split("\n", 1)[0]
+    assert header.startswith('"index","document"')
