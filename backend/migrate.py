@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.exc import OperationalError
 
-from backend.db import normalise_url
+from backend.db import normalise_url, prepare_sqlite_file
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ def alembic_config(url: str | None = None) -> Config:
 def wait_for_database(url: str | None = None, *, timeout_s: float = 60.0) -> None:
     """Block until the database accepts connections (compose starts it alongside us)."""
     url = normalise_url(url or get_settings().resolved_database_url)
+    prepare_sqlite_file(url)
     engine = create_engine(url, poolclass=pool.NullPool)
     deadline = time.monotonic() + timeout_s
     try:
@@ -50,9 +51,7 @@ def wait_for_database(url: str | None = None, *, timeout_s: float = 60.0) -> Non
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    settings = get_settings()
-    if url is None and settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite_file(url or get_settings().resolved_database_url)
     command.upgrade(alembic_config(url), revision)
 
 

@@ -25,10 +25,8 @@ def _setup_logging() -> None:
 
 def _prepare_embedded() -> None:
     """The embedded default keeps everything in the data folder, migrated on every start."""
-    settings = get_settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        migrations.upgrade()
+    if get_settings().database_url is None:
+        migrations.upgrade()  # creates the data folder (0700) and the database file (0600)
 
 
 def serve(
@@ -51,12 +49,13 @@ def serve(
     settings = get_settings()
     _setup_logging()
     if migrate_db or (migrate_db is None and settings.database_url is None):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         migrations.wait_for_database()
         migrations.upgrade()
     if settings.embedded:
         with session_scope() as session:
-            if tenants.count_active_keys(session) == 0:
+            # Only on the very first start: once every key is revoked, a restart mints none
+            # (that would hand a fresh key to whoever reads the log); `docqa keys create`.
+            if not tenants.any_key_ever(session):
                 tenant = tenants.get_or_create_tenant(session, name="default")
                 token = tenants.create_api_key(session, tenant=tenant, name="first start")
                 console.print(
@@ -105,10 +104,7 @@ def migrate(
     wait: Annotated[float, typer.Option(help="Seconds to wait for the database")] = 60.0,
 ) -> None:
     """Wait for the database, then `alembic upgrade head`."""
-    settings = get_settings()
     _setup_logging()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrations.wait_for_database(timeout_s=wait)
     migrations.upgrade()
     console.print("database at the latest revision")

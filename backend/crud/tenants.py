@@ -55,5 +55,6 @@ def revoke_api_key(session: Session, *, prefix: str) -> bool:
     return result.rowcount > 0
 
 
-def count_active_keys(session: Session) -> int:
-    return session.scalar(select(func.count()).where(ApiKey.revoked_at.is_(None))) or 0
+def any_key_ever(session: Session) -> bool:
+    """Whether any API key was ever created, revoked ones included."""
+    return session.scalar(select(func.count()).select_from(ApiKey)) > 0

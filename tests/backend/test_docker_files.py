@@ -68,3 +68,13 @@ def test_ci_starts_the_compose_commands() -> None:
     assert "$_docqa_cli migrate" in services_sh
     worker = " ".join(COMPOSE["services"]["worker"]["command"][1:])
     assert f"$_docqa_cli {worker}" in services_sh.replace("setsid ", "")
+
+
+def test_compose_refuses_to_start_without_a_postgres_password() -> None:
+    # Before: ${POSTGRES_PASSWORD:-docqa}, a known password on every default deployment.
+    text = (REPO / "docker" / "compose.yaml").read_text()
+    uses = re.findall(r"\$\{POSTGRES_PASSWORD([^}]*)\}", text)
+    assert len(uses) == 2 and all(u.startswith(":?") for u in uses), uses
+    assert COMPOSE["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
