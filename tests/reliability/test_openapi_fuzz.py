@@ -1,5 +1,9 @@
 """The API against its own OpenAPI schema (schemathesis, in-process on the embedded SQLite
-mode with a valid key): no 500 for any generated request, every response as documented."""
+mode with a valid key): no 500 for any generated request, every response as documented.
+
+100 examples per operation: with schemathesis's example and coverage phases that was 1,573
+requests over the 13 operations (at least 1,000 wanted, issue 12), about 40 s on the shared
+2-core machine."""
 
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ schema.app = _app
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,
