@@ -1,22 +1,78 @@
-"""Send a job to the workers: Celery when a broker is configured, else in-process threads."""
+"""The one queue module: how a job reaches a runner, in both modes.
+
+The database is the queue of record (a row is queued until a runner claims it); what is sent
+here is only a wake-up for one runner, which then claims the next row fairly across tenants
+(``backend.jobs.fair``). With a broker configured the wake-up is a Celery message (the tasks
+are in ``backend.tasks``); without one, a submit to the in-process thread pool. ``send`` is the
+one place that sends, or marks the row unsent so the sweeper sends it again soon.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import update
+
 from backend import logs
-from backend.jobs import sweeper
+from backend.celery_app import configured
+from backend.db import session_scope
+from backend.jobs import runner, sweeper
 from backend.jobs.errors import TRANSIENT_ERRORS
 from backend.jobs.registry import JOBS
+from backend.models import Status
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 8
+
+def send(kind: str, row_id: uuid.UUID) -> bool:
+    """Wake a runner for ``kind`` (``row_id``: the row that caused it, for the logs). False
+    when the broker refused: the row is then marked unsent for the next sweep."""
+    try:
+        if get_settings().embedded:
+            embedded_runner().submit(kind)
+        else:
+            publish(kind, row_id)
+        return True
+    except Exception:
+        log.warning("enqueue failed", extra={"kind": kind, "row_id": str(row_id)}, exc_info=True)
+        mark_not_sent(kind, row_id)
+        return False
+
+
+def publish(kind: str, row_id: uuid.UUID) -> None:
+    job = JOBS[kind]
+    # No time limits in the message: Celery would otherwise copy the *sender's* (the API's)
+    # DOCQA_TASK_TIME_LIMIT_S into it and the worker would obey that, not its own setting.
+    configured().send_task(
+        job.name, args=[str(row_id)], queue=job.queue, time_limit=None, soft_time_limit=None
+    )
+
+
+def mark_not_sent(kind: str, row_id: uuid.UUID) -> None:
+    """Let the sweeper send the row at its next pass, not after the lost-message delay (best
+    effort: the database may be down as well; then the lost-message delay applies)."""
+    model = JOBS[kind].model
+    try:
+        with session_scope() as session:
+            session.execute(
+                update(model)
+                .where(model.id == row_id, model.status == Status.queued)
+                .values(heartbeat_at=None)
+            )
+    except Exception:
+        log.warning("could not mark row unsent", extra={"row_id": str(row_id)}, exc_info=True)
+
+
+def run_and_follow(kind: str, row_id: uuid.UUID | None = None) -> runner.Outcome | None:
+    """Run one row of ``kind`` and send the wake-ups its outcome asks for (both modes)."""
+    outcome = runner.run(JOBS[kind], row_id)
+    for next_kind, next_id in outcome.wake if outcome else ():
+        send(next_kind, next_id)
+    return outcome
 
 
 class EmbeddedRunner:
@@ -25,60 +81,47 @@ class EmbeddedRunner:
     def __init__(self, threads: int = 1) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="docqa-job")
         self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
 
-    def submit(self, kind: str, row_id: uuid.UUID, attempt: int = 0) -> None:
+    def submit(self, kind: str, attempt: int = 0) -> None:
         if self._stop.is_set():
             return
-        self._pool.submit(self._run, kind, row_id, attempt)
+        self._pool.submit(self._run, kind, attempt)
 
-    def _run(self, kind: str, row_id: uuid.UUID, attempt: int) -> None:
+    def _run(self, kind: str, attempt: int) -> None:
         job = JOBS[kind]
         token = logs.task_id.set(f"embedded-{uuid.uuid4().hex[:12]}")
-        t0 = time.perf_counter()
         try:
-            status = job.run(row_id)
-            log.info(
-                "task finished",
-                extra={
-                    "task": job.name,
-                    "row_id": str(row_id),
-                    "status": status,
-                    "seconds": round(time.perf_counter() - t0, 3),
-                },
-            )
+            run_and_follow(kind)
         except TRANSIENT_ERRORS:
-            if attempt >= MAX_RETRIES:
-                log.exception("task gave up", extra={"task": job.name, "row_id": str(row_id)})
+            # The row went back to the queue; a later wake-up claims it (or another) again.
+            if attempt >= job.retry.max_retries:
+                log.exception("task gave up", extra={"task": job.name})
                 return
-            delay = min(2.0 * 2**attempt, 60.0)
-            log.info("task retry", extra={"task": job.name, "row_id": str(row_id), "delay": delay})
-            timer = threading.Timer(delay, self.submit, args=(kind, row_id, attempt + 1))
+            delay = job.retry.delay(attempt)
+            log.info("task retry", extra={"task": job.name, "delay": delay})
+            timer = threading.Timer(delay, self.submit, args=(kind, attempt + 1))
             timer.daemon = True
             timer.start()
         except Exception:
-            log.exception("task crashed", extra={"task": job.name, "row_id": str(row_id)})
+            log.exception("task crashed", extra={"task": job.name})
         finally:
             logs.task_id.reset(token)
 
     def start(self) -> None:
         """Pick up what a previous process left queued or running, then sweep periodically."""
-        sweeper.sweep(self.submit, lease_s=0, lost_after_s=0)
-        interval = get_settings().sweep_interval_s
-
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                try:
-                    sweeper.sweep(self.submit)
-                except Exception:
-                    log.warning("sweep failed", exc_info=True)
-
-        self._sweeper = threading.Thread(target=loop, name="docqa-sweeper", daemon=True)
-        self._sweeper.start()
+        sweeper.sweep(send, lease_s=0, lost_after_s=0)
+        start_sweeper(self._stop)
 
     def shutdown(self, wait: bool = True) -> None:
         self._stop.set()
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def start_sweeper(stop: threading.Event) -> threading.Thread:
+    """The one sweeper loop, in the embedded server and in each Celery worker."""
+    thread = sweeper.start_loop(send, stop)
+    log.info("sweeper every %.0f s", get_settings().sweep_interval_s)
+    return thread
 
 
 _runner: EmbeddedRunner | None = None
@@ -100,12 +143,3 @@ def reset_embedded_runner(*, wait: bool = True) -> None:
         if _runner is not None:
             _runner.shutdown(wait=wait)
         _runner = None
-
-
-def enqueue(kind: str, row_id: uuid.UUID) -> None:
-    if get_settings().embedded:
-        embedded_runner().submit(kind, row_id)
-    else:
-        from backend.tasks import enqueue as celery_enqueue
-
-        celery_enqueue(kind, row_id)

@@ -50,12 +50,13 @@ def create_audit(
     items: Sequence[ItemSpec],
     name: str | None,
     explanation: ExplanationSettings,
-) -> tuple[Audit, list[uuid.UUID], list[uuid.UUID]]:
+) -> tuple[Audit, list[uuid.UUID]]:
     """Create (and commit) the audit, its items and their questions in one transaction.
 
-    Returns the audit, the ids of items to send to the workers, and the ids of questions
-    created now. An item whose document is unknown or failed ingestion is failed at once; it
-    does not fail the audit.
+    Returns the audit and the ids of the questions created now (to send to the workers). An
+    item whose document is unknown or failed ingestion is failed at once; it does not fail the
+    audit. Items answered by an earlier, finished question settle at once; the others settle
+    when their question's job finishes.
     """
     now = utcnow()
     model = get_settings().model_name
@@ -126,7 +127,10 @@ def create_audit(
     if audit.status == Status.done:
         audit.finished_at = utcnow()
     session.commit()
-    return audit, [i.id for i in pending], [q.id for q in new_questions]
+    if pending and settle_items(session, audit_id=audit.id):
+        session.commit()
+        session.refresh(audit)
+    return audit, [q.id for q in new_questions]
 
 
 def settle_items(session: Session, *, audit_id: uuid.UUID) -> int:
@@ -183,11 +187,26 @@ def settle_items(session: Session, *, audit_id: uuid.UUID) -> int:
     return done + failed
 
 
-def mark_running(session: Session, *, audit_id: uuid.UUID) -> None:
-    session.execute(
-        update(Audit)
-        .where(Audit.id == audit_id, Audit.status == Status.queued)
-        .values(status=Status.running)
+def settle_question(session: Session, *, question_id: uuid.UUID) -> int:
+    """Settle the items of every audit that waits for this (now finished) question."""
+    audit_ids = session.scalars(
+        select(AuditItem.audit_id)
+        .where(AuditItem.question_id == question_id, AuditItem.status.not_in(FINAL))
+        .distinct()
+    ).all()
+    return sum(settle_items(session, audit_id=audit_id) for audit_id in audit_ids)
+
+
+def unsettled_audits(session: Session) -> list[uuid.UUID]:
+    """Audits with an item whose question has finished (for the sweeper: an item created
+    while its reused question was finishing elsewhere)."""
+    return list(
+        session.scalars(
+            select(AuditItem.audit_id)
+            .join(Question, Question.id == AuditItem.question_id)
+            .where(AuditItem.status.not_in(FINAL), Question.status.in_(FINAL))
+            .distinct()
+        ).all()
     )
 
 

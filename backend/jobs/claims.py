@@ -56,14 +56,6 @@ def finish(
     return result.rowcount == 1
 
 
-def fail(model: TaskModel, row_id: uuid.UUID, token: uuid.UUID, *, code: str, message: str) -> None:
-    with session_scope() as session:
-        if not finish(
-            session, model, row_id, token, status=Status.failed, error=message, error_code=code
-        ):
-            log.warning("claim lost before failing", extra={"row_id": str(row_id)})
-
-
 def release(model: TaskModel, row_id: uuid.UUID, token: uuid.UUID) -> None:
     """Give the row back to the queue before a retry (best effort: the sweeper covers us)."""
     try:

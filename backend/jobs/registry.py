@@ -1,27 +1,13 @@
-"""Every kind of background job: its Celery name, queue and plain function.
+"""Every kind of background job, by kind: its Celery name, queue, table and work.
 
-``backend.tasks`` turns each into a Celery task; the embedded runner calls ``run`` directly.
+``backend.tasks`` turns each into a Celery task; the embedded runner calls
+``backend.jobs.runner.run`` with it directly.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from backend.jobs import explain_question, ingest_document
+from backend.jobs.runner import Job
 
-from backend.jobs import audit_item, explain_question, ingest_document
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str  # dotted Celery task name
-    queue: str
-    run: Callable[[uuid.UUID], object]
-
-
-JOBS: dict[str, Job] = {
-    "ingest": Job("docqa.ingest.document", "ingest", ingest_document.run),
-    "explain": Job("docqa.explain.question", "explain", explain_question.run),
-    "audit_item": Job("docqa.explain.audit_item", "explain", audit_item.run),
-}
+JOBS: dict[str, Job] = {job.kind: job for job in (ingest_document.JOB, explain_question.JOB)}
 QUEUES = sorted({job.queue for job in JOBS.values()})

@@ -1,36 +1,41 @@
-"""Re-queue work a dead worker left behind, and queued rows whose message was lost.
+"""Re-queue work a dead worker left behind, re-send wake-ups for queued rows whose message was
+lost, and settle audit items a finished question left unsettled; the one loop that runs it, in
+a Celery worker and in the embedded server alike.
 
-Safe to run from several processes at once: every change is a conditional UPDATE, and a
-duplicate message for a row is harmless because tasks claim rows before working.
+Safe to run from several processes at once: every change is a conditional UPDATE, and a spare
+wake-up is harmless because runners claim rows before working.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from backend.crud import audits as audits_crud
 from backend.db import session_scope
-from backend.models import Document, Question, Status, utcnow
+from backend.jobs.registry import JOBS
+from backend.models import Status, utcnow
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-KINDS = {"ingest": Document, "explain": Question}
+Send = Callable[[str, uuid.UUID], object]
 # A queued row whose message went missing (broker restarted, enqueue failed) is re-sent after
 # Settings.task_lost_message_s; a long backlog only costs a cheap duplicate message per row.
 
 
 def sweep(
-    enqueue: Callable[[str, uuid.UUID], None],
+    send: Send,
     *,
     lease_s: float | None = None,
     lost_after_s: float | None = None,
 ) -> list[tuple[str, uuid.UUID]]:
-    """Re-queue stale rows and hand each to ``enqueue(kind, id)``; returns what was sent.
+    """Re-queue stale rows and hand each to ``send(kind, id)``; returns what was sent.
 
     The embedded server passes 0 for both at start-up: its previous process is gone, so
     everything running or queued then was left behind.
@@ -44,7 +49,8 @@ def sweep(
     lost = now - timedelta(seconds=lost_after_s)
     never_sent = now - timedelta(seconds=min(5.0, lost_after_s))
     sent: list[tuple[str, uuid.UUID]] = []
-    for kind, model in KINDS.items():
+    for kind, job in JOBS.items():
+        model = job.model
         with session_scope() as session:
             dead = session.execute(
                 select(model.id, model.attempts).where(
@@ -91,27 +97,27 @@ def sweep(
                 session.execute(update(model).where(model.id == row_id).values(heartbeat_at=now))
                 sent.append((kind, row_id))
     for kind, row_id in sent:
-        try:
-            enqueue(kind, row_id)
-        except Exception:
-            log.warning(
-                "re-queue failed", extra={"kind": kind, "row_id": str(row_id)}, exc_info=True
-            )
-            _mark_not_sent(KINDS[kind], row_id)
+        send(kind, row_id)  # marks the row unsent itself when the broker refuses it
     if sent:
         log.info("sweeper re-queued rows", extra={"count": len(sent)})
+    with session_scope() as session:
+        for audit_id in audits_crud.unsettled_audits(session):
+            audits_crud.settle_items(session, audit_id=audit_id)
     return sent
 
 
-def _mark_not_sent(model: type[Document] | type[Question], row_id: uuid.UUID) -> None:
-    """The broker is down: send the row again at the next sweep, not after the lost-message
-    delay (best effort; the database may be down as well)."""
-    try:
-        with session_scope() as session:
-            session.execute(
-                update(model)
-                .where(model.id == row_id, model.status == Status.queued)
-                .values(heartbeat_at=None)
-            )
-    except Exception:
-        log.warning("could not mark row unsent", extra={"row_id": str(row_id)}, exc_info=True)
+def start_loop(send: Send, stop: threading.Event) -> threading.Thread:
+    """Sweep now and every ``Settings.sweep_interval_s`` until ``stop`` is set."""
+
+    def loop() -> None:
+        while True:
+            try:
+                sweep(send)
+            except Exception:
+                log.warning("sweep failed", exc_info=True)
+            if stop.wait(get_settings().sweep_interval_s):
+                return
+
+    thread = threading.Thread(target=loop, name="docqa-sweeper", daemon=True)
+    thread.start()
+    return thread
