@@ -1,4 +1,4 @@
-"""The one queue module: how a job reaches a runner, in both modes.
+"""The one queue module: how a job reaches a runner, in both modes, and the one sweeper loop.
 
 The database is the queue of record (a row is queued until a runner claims it); what is sent
 here is only a wake-up for one runner, which then claims the next row fairly across tenants
@@ -13,6 +13,7 @@ import logging
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy import update
 
@@ -27,15 +28,23 @@ from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+# Publishing gives up instead of blocking: a request or a sweep must never hang on a broker that
+# is restarting. The row stays queued (marked unsent) and a later sweep sends it.
+PUBLISH_RETRY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# The sweeper publishes over its own connection with these: the pooled one is shared with the
+# worker's consumer, and a publish stuck on it after a broker restart would stop every later
+# sweep (a lost message would then wait for another worker's sweeper).
+SWEEP_SOCKET_TIMEOUTS = {"socket_timeout": 10, "socket_connect_timeout": 5}
 
-def send(kind: str, row_id: uuid.UUID) -> bool:
+
+def send(kind: str, row_id: uuid.UUID, connection: Any = None) -> bool:
     """Wake a runner for ``kind`` (``row_id``: the row that caused it, for the logs). False
     when the broker refused: the row is then marked unsent for the next sweep."""
     try:
         if get_settings().embedded:
             embedded_runner().submit(kind)
         else:
-            publish(kind, row_id)
+            publish(kind, row_id, connection)
         return True
     except Exception:
         log.warning("enqueue failed", extra={"kind": kind, "row_id": str(row_id)}, exc_info=True)
@@ -43,12 +52,18 @@ def send(kind: str, row_id: uuid.UUID) -> bool:
         return False
 
 
-def publish(kind: str, row_id: uuid.UUID) -> None:
+def publish(kind: str, row_id: uuid.UUID, connection: Any = None) -> None:
     job = JOBS[kind]
     # No time limits in the message: Celery would otherwise copy the *sender's* (the API's)
     # DOCQA_TASK_TIME_LIMIT_S into it and the worker would obey that, not its own setting.
     configured().send_task(
-        job.name, args=[str(row_id)], queue=job.queue, time_limit=None, soft_time_limit=None
+        job.name,
+        args=[str(row_id)],
+        queue=job.queue,
+        time_limit=None,
+        soft_time_limit=None,
+        retry_policy=PUBLISH_RETRY,
+        connection=connection,
     )
 
 
@@ -68,11 +83,43 @@ def mark_not_sent(kind: str, row_id: uuid.UUID) -> None:
 
 
 def run_and_follow(kind: str, row_id: uuid.UUID | None = None) -> runner.Outcome | None:
-    """Run one row of ``kind`` and send the wake-ups its outcome asks for (both modes)."""
+    """Run one row of ``kind`` (the next one fairly, or ``row_id`` if it is queued and ready)
+    and send the wake-ups its outcome asks for; both modes run jobs through here."""
     outcome = runner.run(JOBS[kind], row_id)
     for next_kind, next_id in outcome.wake if outcome else ():
         send(next_kind, next_id)
     return outcome
+
+
+def sweep_once(*, lease_s: float | None = None, lost_after_s: float | None = None) -> list:
+    """One sweep (see ``backend.jobs.sweeper``); with a broker, over its own connection."""
+    if get_settings().embedded:
+        return sweeper.sweep(send, lease_s=lease_s, lost_after_s=lost_after_s)
+    with configured().connection_for_write(transport_options=SWEEP_SOCKET_TIMEOUTS) as conn:
+        return sweeper.sweep(
+            lambda kind, row_id: send(kind, row_id, connection=conn),
+            lease_s=lease_s,
+            lost_after_s=lost_after_s,
+        )
+
+
+def start_sweeper(stop: threading.Event) -> threading.Thread:
+    """The one sweeper loop, in the embedded server and in each Celery worker: sweep now and
+    every ``Settings.sweep_interval_s`` until ``stop`` is set."""
+
+    def loop() -> None:
+        while True:
+            try:
+                sweep_once()
+            except Exception:
+                log.warning("sweep failed", exc_info=True)
+            if stop.wait(get_settings().sweep_interval_s):
+                return
+
+    thread = threading.Thread(target=loop, name="docqa-sweeper", daemon=True)
+    thread.start()
+    log.info("sweeper every %.0f s", get_settings().sweep_interval_s)
+    return thread
 
 
 class EmbeddedRunner:
@@ -109,19 +156,12 @@ class EmbeddedRunner:
 
     def start(self) -> None:
         """Pick up what a previous process left queued or running, then sweep periodically."""
-        sweeper.sweep(send, lease_s=0, lost_after_s=0)
+        sweep_once(lease_s=0, lost_after_s=0)
         start_sweeper(self._stop)
 
     def shutdown(self, wait: bool = True) -> None:
         self._stop.set()
         self._pool.shutdown(wait=wait, cancel_futures=True)
-
-
-def start_sweeper(stop: threading.Event) -> threading.Thread:
-    """The one sweeper loop, in the embedded server and in each Celery worker."""
-    thread = sweeper.start_loop(send, stop)
-    log.info("sweeper every %.0f s", get_settings().sweep_interval_s)
-    return thread
 
 
 _runner: EmbeddedRunner | None = None

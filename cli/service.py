@@ -9,8 +9,10 @@ import uvicorn
 from rich.console import Console
 
 from backend import migrate as migrations
+from backend.celery_app import configured
 from backend.crud import tenants
 from backend.db import session_scope
+from backend.jobs.registry import QUEUES
 from backend.logs import setup_logging
 from core.settings import get_settings
 
@@ -85,9 +87,6 @@ def worker(
             "`docqa serve` runs the tasks itself.[/red]"
         )
         raise typer.Exit(2)
-    from backend.celery_app import celery_app
-    from backend.jobs.registry import QUEUES
-
     argv = [
         "worker",
         f"--concurrency={concurrency}",
@@ -97,7 +96,7 @@ def worker(
     ]
     if hostname:
         argv.append(f"--hostname={hostname}")
-    celery_app.worker_main(argv)
+    configured().worker_main(argv)
 
 
 def migrate(

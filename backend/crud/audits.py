@@ -187,6 +187,18 @@ def settle_items(session: Session, *, audit_id: uuid.UUID) -> int:
     return done + failed
 
 
+def mark_running(session: Session, *, question_id: uuid.UUID) -> None:
+    """Audits waiting for this question, now claimed, are running (caller's transaction)."""
+    session.execute(
+        update(Audit)
+        .where(
+            Audit.status == Status.queued,
+            Audit.id.in_(select(AuditItem.audit_id).where(AuditItem.question_id == question_id)),
+        )
+        .values(status=Status.running)
+    )
+
+
 def settle_question(session: Session, *, question_id: uuid.UUID) -> int:
     """Settle the items of every audit that waits for this (now finished) question."""
     audit_ids = session.scalars(

@@ -91,9 +91,3 @@ def count_chunks(session: Session, *, document_id: uuid.UUID) -> int:
         )
         or 0
     )
-
-
-def mark_not_sent(session: Session, *, document_id: uuid.UUID) -> None:
-    """The broker refused the message: let the sweeper send it soon."""
-    session.execute(update(Document).where(Document.id == document_id).values(heartbeat_at=None))
-    session.commit()

@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import Document, Question, Status, Tenant, utcnow
@@ -92,8 +92,3 @@ def list_questions(
         .limit(limit)
     ).all()
     return list(rows), count
-
-
-def mark_not_sent(session: Session, *, question_id: uuid.UUID) -> None:
-    session.execute(update(Question).where(Question.id == question_id).values(heartbeat_at=None))
-    session.commit()

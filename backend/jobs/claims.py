@@ -21,14 +21,20 @@ log = logging.getLogger(__name__)
 TaskModel = type[Document] | type[Question]
 
 
-def claim(session: Session, model: TaskModel, row_id: uuid.UUID) -> uuid.UUID | None:
+def claim(
+    session: Session, model: TaskModel, row_id: uuid.UUID, ready: Any = None
+) -> uuid.UUID | None:
     """Move a queued row to running; the returned token proves ownership. None: not queued
-    (already running elsewhere, done or failed), so a duplicate delivery does nothing."""
+    (already running elsewhere, done or failed) or not ``ready`` (an extra WHERE clause), so a
+    duplicate delivery does nothing."""
     token = uuid.uuid4()
     now = utcnow()
+    where = [model.id == row_id, model.status == Status.queued]
+    if ready is not None:
+        where.append(ready)
     result = session.execute(
         update(model)
-        .where(model.id == row_id, model.status == Status.queued)
+        .where(*where)
         .values(
             status=Status.running,
             claim_token=token,

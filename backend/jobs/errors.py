@@ -6,11 +6,6 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 
-
-class DocumentNotReady(Exception):
-    """The question's document is still being ingested; try again shortly."""
-
-
 # Lost connections and lock timeouts pass; everything else is stored as `failed`.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sqlalchemy.exc.OperationalError,
@@ -20,5 +15,4 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     kombu.exceptions.OperationalError,
     ConnectionError,
-    DocumentNotReady,
 )

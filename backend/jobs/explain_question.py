@@ -114,6 +114,7 @@ def execute(question_id: uuid.UUID, deadline: float) -> Done:
             .options(selectinload(Document.chunks))
         )
         assert document is not None
+        audits_crud.mark_running(session, question_id=question_id)
         if document.status == Status.failed:
             raise JobFailed(
                 "document_failed", f"the document could not be ingested: {document.error}"

@@ -81,7 +81,7 @@ def claim_next(
         row_id = next_row(session, model, ready)
         if row_id is None:
             return None
-        token = claims.claim(session, model, row_id)
+        token = claims.claim(session, model, row_id, ready)
         if token is not None:
             return row_id, token
     return None

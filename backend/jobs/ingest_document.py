@@ -74,4 +74,3 @@ JOB = Job(
     execute=execute,
     finished=finished,
 )
-

@@ -85,16 +85,17 @@ class Outcome:
 
 
 def run(job: Job, row_id: uuid.UUID | None = None) -> Outcome | None:
-    """Claim and run one row: ``row_id`` if it is still queued, else the next row fairly.
-    None when there was nothing to claim (a duplicate or spare wake-up)."""
+    """Claim and run one row: the next one fairly, or ``row_id`` (tests, tools) if it is queued
+    and ready. None when there was nothing to claim (a duplicate or spare wake-up)."""
     t0 = time.perf_counter()
     # Counted from the task's start, as Celery's own soft limit is.
     deadline = time.monotonic() + get_settings().task_time_limit_s
     with session_scope() as session:
+        ready = job.ready() if job.ready else None
         if row_id is None:
-            claimed = fair.claim_next(session, job.model, job.ready() if job.ready else None)
+            claimed = fair.claim_next(session, job.model, ready)
         else:
-            token = claims.claim(session, job.model, row_id)
+            token = claims.claim(session, job.model, row_id, ready)
             claimed = None if token is None else (row_id, token)
     if claimed is None:
         log.info("nothing to claim", extra={"task": job.name})

@@ -1,6 +1,6 @@
 """Re-queue work a dead worker left behind, re-send wake-ups for queued rows whose message was
-lost, and settle audit items a finished question left unsettled; the one loop that runs it, in
-a Celery worker and in the embedded server alike.
+lost, and settle audit items a finished question left unsettled (``backend.queue`` runs it, in
+a Celery worker and in the embedded server alike).
 
 Safe to run from several processes at once: every change is a conditional UPDATE, and a spare
 wake-up is harmless because runners claim rows before working.
@@ -9,7 +9,6 @@ wake-up is harmless because runners claim rows before working.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -104,20 +103,3 @@ def sweep(
         for audit_id in audits_crud.unsettled_audits(session):
             audits_crud.settle_items(session, audit_id=audit_id)
     return sent
-
-
-def start_loop(send: Send, stop: threading.Event) -> threading.Thread:
-    """Sweep now and every ``Settings.sweep_interval_s`` until ``stop`` is set."""
-
-    def loop() -> None:
-        while True:
-            try:
-                sweep(send)
-            except Exception:
-                log.warning("sweep failed", exc_info=True)
-            if stop.wait(get_settings().sweep_interval_s):
-                return
-
-    thread = threading.Thread(target=loop, name="docqa-sweeper", daemon=True)
-    thread.start()
-    return thread

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from backend.crud import tenants
 from backend.db import session_scope
+from backend.jobs import runner
+from backend.jobs.registry import JOBS
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT_TXT = REPO / "examples" / "employment_contract.txt"
@@ -78,3 +80,10 @@ def wait_until_final(
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} still {body['status']} after {timeout_s} s")
         time.sleep(0.2)
+
+
+def run_job(kind: str, row_id: uuid.UUID) -> str | None:
+    """Run this row's job here, as a worker would (no wake-ups sent after it): its final
+    status, or None when the row was not queued and ready."""
+    outcome = runner.run(JOBS[kind], row_id)
+    return outcome.status if outcome else None

@@ -5,50 +5,27 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 import redis
-from backend_factories import SHORT_CONTRACT
+from backend_factories import SHORT_CONTRACT, run_job
 from sqlalchemy import func, select
+from worker_process import start_worker, stop_worker
 
 from backend.celery_app import celery_app
 from backend.crud import documents as documents_crud
 from backend.crud import questions as questions_crud
 from backend.crud import tenants
 from backend.db import new_session, session_scope
-from backend.jobs import ingest_document
 from backend.models import Explanation, Question, Status
 from backend.tasks import TASKS
 
 pytestmark = pytest.mark.slow
 
 LEASE_S = 10
-
-
-def _start_worker(env: dict[str, str], log: Path, name: str) -> subprocess.Popen[bytes]:
-    out = log.open("wb")
-    # Its own session (process group), so the kill takes the pool children with it.
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cli.main",
-            "worker",
-            "--concurrency",
-            "1",
-            "--hostname",
-            f"{name}@%h",
-        ],
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
 
 
 def _wait_for(predicate, timeout_s: float, what: str, log: Path, poll_s: float = 0.25):  # type: ignore[no-untyped-def]
@@ -65,17 +42,6 @@ def _status(question_id: uuid.UUID) -> tuple[str, int]:
     with session_scope() as session:
         row = session.get(Question, question_id)
         return row.status, row.attempts
-
-
-def _stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, sig)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def test_killed_worker_task_completes_once_after_restart(services: None, tmp_path: Path) -> None:
@@ -98,7 +64,7 @@ def test_killed_worker_task_completes_once_after_restart(services: None, tmp_pat
             content_type=None,
             data=SHORT_CONTRACT.encode(),
         )
-        assert ingest_document.run(doc.id) == Status.done
+        assert run_job("ingest", doc.id) == Status.done
         settings = {"granularity": "word", "answer": "four weeks' written notice"}
         question, _ = questions_crud.create_question(
             session,
@@ -115,7 +81,7 @@ def test_killed_worker_task_completes_once_after_restart(services: None, tmp_pat
     first = second = None
     log1, log2 = tmp_path / "worker1.log", tmp_path / "worker2.log"
     try:
-        first = _start_worker(env, log1, "doomed")
+        first = start_worker(env, log1, "doomed")
         _wait_for(lambda: b" ready." in log1.read_bytes(), 90, "the first worker", log1)
         with celery_app.connection_for_write(broker) as conn:
             TASKS["explain"].apply_async(args=[str(question_id)], connection=conn)
@@ -128,7 +94,7 @@ def test_killed_worker_task_completes_once_after_restart(services: None, tmp_pat
         first.wait(timeout=10)
         assert _status(question_id) == (Status.running, 1)
 
-        second = _start_worker(env, log2, "restarted")
+        second = start_worker(env, log2, "restarted")
         # The sweeper sees the lapsed heartbeat, re-queues the row, the new worker explains it.
         final = _wait_for(
             lambda: (s := _status(question_id))[0] in (Status.done, Status.failed) and s,
@@ -149,6 +115,6 @@ def test_killed_worker_task_completes_once_after_restart(services: None, tmp_pat
             assert row.result["answer"] == "four weeks' written notice"
             assert row.result["evidence"]
     finally:
-        _stop(first, signal.SIGKILL)
-        _stop(second)
+        stop_worker(first, signal.SIGKILL)
+        stop_worker(second)
         redis.Redis.from_url(broker).flushdb()

@@ -6,9 +6,6 @@ manual step. An explanation past its time limit is stopped and marked failed."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,16 +16,23 @@ from typing import Any
 import cluster
 import pytest
 import redis
-from backend_factories import SHORT_CONTRACT, auth, make_key, upload, wait_until_final
+from backend_factories import (
+    SHORT_CONTRACT,
+    auth,
+    make_key,
+    run_job,
+    upload,
+    wait_until_final,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from worker_process import start_worker, stop_worker
 
 from backend.celery_app import celery_app
 from backend.crud import documents as documents_crud
 from backend.crud import questions as questions_crud
 from backend.crud import tenants
 from backend.db import new_session, session_scope
-from backend.jobs import ingest_document
 from backend.models import Chunk, Document, Explanation, Question, Status
 from backend.tasks import TASKS
 
@@ -41,31 +45,6 @@ FAST_SWEEP = {
     "DOCQA_SWEEP_INTERVAL_S": "1",
     "DOCQA_TASK_LOST_MESSAGE_S": "5",
 }
-
-
-def _start_worker(
-    env: dict[str, str], log: Path, name: str, queues: str = "explain,ingest"
-) -> subprocess.Popen[bytes]:
-    # Its own session (process group), so stopping it takes the pool children with it.
-    return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "worker", "--concurrency", "1"]
-        + ["--hostname", f"{name}@%h", "--queues", queues],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _stop(proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def _wait_while_progressing(
@@ -178,7 +157,7 @@ def test_database_and_broker_restart_under_load(
     try:
         # A second, ingest-only worker (no model to load) that sweeps often, so lost messages
         # are re-sent within seconds; explanations stay with the suite's worker.
-        worker = _start_worker(
+        worker = start_worker(
             {**os.environ, **FAST_SWEEP}, tmp_path / "worker.log", "sweepy", queues="ingest"
         )
         _wait_for(lambda: b" ready." in (tmp_path / "worker.log").read_bytes(), 90, "worker")
@@ -226,7 +205,7 @@ def test_database_and_broker_restart_under_load(
             ) from stuck
     finally:
         load.stop.set()
-        _stop(worker)
+        stop_worker(worker)
 
     with session_scope() as session:
         ids = [uuid.UUID(i) for i in load.documents]
@@ -281,7 +260,7 @@ def test_an_explanation_past_its_time_limit_is_failed_with_a_reason(
             content_type=None,
             data=SHORT_CONTRACT.encode(),
         )
-        assert ingest_document.run(doc.id) == Status.done
+        assert run_job("ingest", doc.id) == Status.done
         question, _ = questions_crud.create_question(
             session,
             tenant=tenant,
@@ -295,10 +274,10 @@ def test_an_explanation_past_its_time_limit_is_failed_with_a_reason(
         session.close()
     worker = None
     try:
-        worker = _start_worker(env, tmp_path / "slow.log", "slow")
+        worker = start_worker(env, tmp_path / "slow.log", "slow")
         _wait_for(lambda: b" ready." in (tmp_path / "slow.log").read_bytes(), 90, "worker")
         with celery_app.connection_for_write(broker) as conn:
-            # As backend.tasks.enqueue sends it: no limits in the message, the worker's own rule.
+            # As backend.queue.publish sends it: no limits in the message, the worker's own rule.
             TASKS["explain"].apply_async(
                 args=[str(question_id)], connection=conn, time_limit=None, soft_time_limit=None
             )
@@ -310,7 +289,7 @@ def test_an_explanation_past_its_time_limit_is_failed_with_a_reason(
 
         row = _wait_for(final, 120, "the time limit")
     finally:
-        _stop(worker)
+        stop_worker(worker)
         redis.Redis.from_url(broker).flushdb()
     assert row.status == Status.failed
     assert row.error_code == "timeout"

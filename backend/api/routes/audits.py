@@ -17,7 +17,6 @@ from backend import queue
 from backend.api.backpressure import ensure_capacity
 from backend.api.deps import CurrentTenant, SessionDep
 from backend.crud import audits as crud
-from backend.crud import questions as questions_crud
 from backend.models import Audit, Tenant
 from backend.schemas.audit import (
     AuditCreate,
@@ -143,21 +142,19 @@ async def create_audit(*, request: Request, session: SessionDep, tenant: Current
 def _create(session: Session, tenant: Tenant, body: AuditCreate, specs: list[ItemSpec]) -> Accepted:
     # Each item may queue a question (reused ones do not, so this errs on the safe side).
     ensure_capacity(session, tenant=tenant, new=len(specs))
-    audit, item_ids, question_ids = crud.create_audit(
+    audit, question_ids = crud.create_audit(
         session,
         tenant=tenant,
         items=specs,
         name=body.name,
         explanation=body,
     )
-    for item_id in item_ids:
-        try:
-            queue.enqueue("audit_item", item_id)
-        except Exception:
-            # Saved; the questions' sweeper sends their explanations and reads settle items.
-            log.warning("enqueue failed", extra={"audit_item_id": str(item_id)}, exc_info=True)
-            for question_id in question_ids:
-                questions_crud.mark_not_sent(session, question_id=question_id)
+    # One wake-up per new question; each item settles when its question finishes.
+    for question_id in question_ids:
+        if not queue.send("explain", question_id):
+            # Saved and marked unsent; the sweeper sends the rest too once the broker is back.
+            for rest in question_ids:
+                queue.mark_not_sent("explain", rest)
             break
     log.info("audit accepted", extra={"audit_id": str(audit.id), "items": len(specs)})
     return Accepted(id=str(audit.id), status=audit.status)

@@ -87,12 +87,8 @@ def create_document(
         data=data,
     )
     if created:
-        try:
-            queue.enqueue("ingest", doc.id)
-        except Exception:
-            # The row is committed; the sweeper sends it once the broker is back.
-            log.warning("enqueue failed", extra={"document_id": str(doc.id)}, exc_info=True)
-            crud.mark_not_sent(session, document_id=doc.id)
+        # The row is committed; if the broker refuses, the sweeper sends it once it is back.
+        queue.send("ingest", doc.id)
         log.info("document accepted", extra={"document_id": str(doc.id), "bytes": len(data)})
     else:
         response.status_code = 200

@@ -64,11 +64,7 @@ def create_question(
         settings=method,
     )
     if created:
-        try:
-            queue.enqueue("explain", row.id)
-        except Exception:
-            log.warning("enqueue failed", extra={"question_id": str(row.id)}, exc_info=True)
-            crud.mark_not_sent(session, question_id=row.id)
+        queue.send("explain", row.id)  # committed; the sweeper covers a refused send
         log.info("question accepted", extra={"question_id": str(row.id)})
     else:
         response.status_code = 200
