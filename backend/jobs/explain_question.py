@@ -124,9 +124,9 @@ def execute(question_id: uuid.UUID, deadline: float) -> Done:
         text, answer = question.question, question.answer
         queue_wait = _seconds(question.started_at, question.created_at)
 
-    explainer, load_s = engine.get_explainer()
-    t_explain = time.perf_counter()
     try:
+        explainer, load_s = engine.get_explainer()
+        t_explain = time.perf_counter()
         result = explain_document(
             doc,
             text,
