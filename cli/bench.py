@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import baselines
+from bench import geometry as geometry_bench
 from bench import ingest_quality as ingest_bench
 from bench import load as load_bench
 from bench import memory as mem
@@ -113,6 +114,32 @@ def ingest_quality(
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+@app.command("geometry")
+def geometry(
+    data_dir: Annotated[Path, typer.Option(help="Folder holding cuad/")] = DATA_DIR,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the result JSON here")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N PDFs")] = None,
+    split: Annotated[str | None, typer.Option(help="dev or test (default: both)")] = None,
+) -> None:
+    """Share of evidence spans whose highlight rectangles read back as the span's text."""
+
+    if split not in (None, "dev", "test"):
+        raise typer.BadParameter("split must be dev or test", param_hint="--split")
+    result = geometry_bench.run(data_dir, limit=limit, split=split)
+    rows = [{"split": k, **v} for k, v in result.items() if k in ("all", "dev", "test")]
+    cols = ["split", "documents", "pages"] + [
+        f"{kind}{suffix}"
+        for kind in geometry_bench.KINDS
+        for suffix in ("", "_match_share", "_match_unaligned_share")
+    ]
+    Console().print(_table("Highlights read back (aligned vs unaligned)", rows, cols))
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 
 def _cases(

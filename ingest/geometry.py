@@ -86,8 +86,14 @@ def _normal(ch: str) -> str:
 class TextGeometry:
     """The cleaned text of one PDF aligned to the PDF's characters and their boxes."""
 
-    def __init__(self, data: bytes, text: str, pages: list[tuple[int, int]]) -> None:
-        """``pages``: each page's (start, end) range in ``text``, as ingestion made them."""
+    def __init__(
+        self, data: bytes, text: str, pages: list[tuple[int, int]], *, align: bool = True
+    ) -> None:
+        """``pages``: each page's (start, end) range in ``text``, as ingestion made them.
+
+        ``align=False`` skips the alignment: the n-th visible cleaned character takes the n-th
+        visible PDF character's box (what a plain offset mapping does; the benchmark's baseline).
+        """
         self.text = text
         pdf = pdfium.PdfDocument(data)
         try:
@@ -127,6 +133,11 @@ class TextGeometry:
         # Each page's text is aligned to that page's characters, so text repeated across
         # pages (tables of "***", signature blocks) cannot pull the alignment off its page.
         self._match = [-1] * len(clean)
+        if not align:
+            n = min(len(clean), len(self._raw))
+            self._match[:n] = range(n)
+            self._raw_of = dict(zip(self._clean_at, self._match, strict=True))
+            return
         near: list[tuple[int, int]] = [(0, len(self._raw))] * len(clean)
         n_pdf = len(page_starts) - 1
         for p, (start, end) in enumerate(pages[:n_pdf]):
@@ -234,18 +245,44 @@ def _place_moved_runs(clean: str, raw: str, match: list[int], near: list[tuple[i
 
 
 def span_text_under(data: bytes, rects: list[Rect]) -> str:
-    """The PDF's own text inside ``rects`` (read back by PDFium), for checking a highlight."""
+    """The PDF's own characters under ``rects``, in page order, for checking a highlight.
+
+    Read from PDFium's characters afresh, not from the alignment. A character is under a
+    rectangle when the centre of its box is: neighbouring glyph boxes overlap (kerning, a
+    quote before a word), so a box merely touching the rectangle's edge does not count.
+    """
+    by_page: dict[int, list[Rect]] = {}
+    for r in rects:
+        by_page.setdefault(r.page, []).append(r)
     pdf = pdfium.PdfDocument(data)
+    out: list[str] = []
     try:
-        out = []
-        for r in rects:
-            page = pdf[r.page - 1]
+        for number in sorted(by_page):
+            page = pdf[number - 1]
             textpage = page.get_textpage()
             try:
-                out.append(textpage.get_text_bounded(r.left, r.bottom, r.right, r.top))
+                for i in range(textpage.count_chars()):
+                    left, bottom, right, top = textpage.get_charbox(i, loose=True)
+                    x, y = (left + right) / 2, (bottom + top) / 2
+                    if any(
+                        r.left <= x <= r.right and r.bottom <= y <= r.top for r in by_page[number]
+                    ):
+                        code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+                        out.append(chr(code) if 0 < code < 0x110000 else "")
             finally:
                 textpage.close()
                 page.close()
         return "".join(out)
     finally:
         pdf.close()
+
+
+def same_text(under: str, span: str) -> bool:
+    """Does ``under`` (``span_text_under``) read ``span``? White space, hyphens joined across
+    lines and case are what cleaning changes, so they are not compared."""
+    return folded_text(under) == folded_text(span)
+
+
+def folded_text(text: str) -> str:
+    """``text`` as ``same_text`` compares it."""
+    return "".join(_normal(c) for c in text).replace("-", "").casefold()
