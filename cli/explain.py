@@ -16,6 +16,7 @@ from rich.text import Text
 from core.explanation_settings import ExplanationSettings
 from core.pipeline import explain_document, explainer_from_settings
 from core.reports.html import render_explanation
+from core.reports.pdf import annotate_evidence
 from core.settings import get_settings
 from explain_engine import ExplainError
 from ingest import IngestError, load_document
@@ -64,6 +65,10 @@ def explain(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML page")
     ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="Also write the PDF with the evidence highlighted (PDF only)"),
+    ] = None,
 ) -> None:
     """Answer QUESTION about FILE and show which parts of FILE the answer rests on."""
     quiet_libraries()
@@ -90,6 +95,8 @@ def explain(
         )
     except IngestError as exc:
         _fail(exc.message)
+    if pdf is not None and document.kind != "pdf":  # before the model loads
+        _fail(f"--pdf needs a PDF document; {file.name} is a {document.kind} file")
     try:
         with ERR.status("Loading model…", spinner="dots"):
             explainer = explainer_from_settings(
@@ -113,12 +120,23 @@ def explain(
         _fail(str(exc))
     if html is not None:
         html.write_text(render_explanation(result, document.text), encoding="utf-8")
+    if pdf is not None:
+        pages = [(p.start, p.end) for p in document.pages]
+        annotated = annotate_evidence(
+            file.read_bytes(),
+            document.text,
+            pages,
+            result["evidence"],
+            supported=result["supported"],
+        )
+        pdf.write_bytes(annotated)
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
         _show(result, document.text)
-        if html is not None:
-            ERR.print(f"wrote {html}")
+        for written in (html, pdf):
+            if written is not None:
+                ERR.print(f"wrote {written}")
 
 
 def _show(result: dict[str, Any], text: str) -> None:

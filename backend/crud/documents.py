@@ -69,6 +69,11 @@ def get_document(session: Session, *, tenant: Tenant, document_id: uuid.UUID) ->
     )
 
 
+def file_data(session: Session, *, document: Document) -> bytes | None:
+    """The uploaded bytes of ``document`` (loaded only when asked for: they can be large)."""
+    return session.scalar(select(DocumentFile.data).where(DocumentFile.document_id == document.id))
+
+
 def list_documents(
     session: Session, *, tenant: Tenant, offset: int = 0, limit: int = 100
 ) -> tuple[list[Document], int]:

@@ -89,6 +89,17 @@ def max_positive(scores: Iterable[float | None]) -> float:
     return max((s for s in scores if s is not None and s > 0), default=0.0)
 
 
+# Evidence colour of every report (HTML, annotated PDF; the web page's app.js matches it):
+# orange for supported answers; grey when the answer is not supported, so weak evidence
+# (normalised to the item's own maximum) does not look as convincing as real evidence.
+HUES = {True: (255, 140, 0), False: (140, 140, 140)}
+
+
+def evidence_alpha(level: float) -> float:
+    """Opacity of an evidence highlight of ``intensity`` ``level``."""
+    return 0.15 + 0.7 * level
+
+
 def intensity(score: float | None, scale: float) -> float:
     """0..1 colour strength: only positive scores light up (negative = the unit helped nothing)."""
     if score is None or score <= 0 or scale <= 0:

@@ -13,11 +13,14 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
-from core.reports.highlight import excerpt_windows, intensity, max_positive, segments
-
-# Orange for supported answers; grey when the answer is not supported, so weak evidence
-# (normalised to the item's own maximum) does not look as convincing as real evidence.
-_HUES = {True: (255, 140, 0), False: (140, 140, 140)}
+from core.reports.highlight import (
+    HUES,
+    evidence_alpha,
+    excerpt_windows,
+    intensity,
+    max_positive,
+    segments,
+)
 
 _CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
@@ -165,7 +168,7 @@ def highlighted_text(
     end: int | None = None,
 ) -> Markup:
     """``text[start:end]`` as escaped HTML, units shaded and evidence marked by score."""
-    hue = _HUES[bool(supported)]
+    hue = HUES[bool(supported)]
     scale = max_positive([u.get("score") for u in units] + [e.get("score") for e in evidence])
     out = []
     for seg in segments(text, units, evidence, start, end):
@@ -176,7 +179,7 @@ def highlighted_text(
             out.append(
                 Markup(
                     '<mark style="background:{}" title="evidence score {:.4f}">{}</mark>'
-                ).format(_rgba(hue, 0.15 + 0.7 * ev), seg.evidence_score, piece)
+                ).format(_rgba(hue, evidence_alpha(ev)), seg.evidence_score, piece)
             )
         elif un > 0:
             out.append(
@@ -214,7 +217,7 @@ def render_explanation(result: dict, document_text: str) -> str:
         css=Markup(_CSS),
         badge=_badge,
         method=_method_text(result.get("method")),
-        legend=_legend(_HUES[supported]),
+        legend=_legend(HUES[supported]),
         evidence_table=_evidence_table(result.get("evidence", [])),
         body=body,
     )
@@ -287,5 +290,5 @@ def render_audit(
         css=Markup(_CSS),
         method=_method_text(audit.get("method")),
         version=version_text,
-        legend=_legend(_HUES[True]),
+        legend=_legend(HUES[True]),
     )

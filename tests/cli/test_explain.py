@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
+from ingest.geometry import same_text, span_text_under
 from tests.conftest import EXAMPLE_PDF, EXAMPLE_TXT
+from tests.core.reports.pdfannots import highlights
 
 DESIGN_KEYS = {
     "document",
@@ -39,7 +41,7 @@ def docqa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 
 def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cache is warm
-    html = tmp_path / "evidence.html"
+    html, pdf = tmp_path / "evidence.html", tmp_path / "evidence.pdf"
     proc = docqa(
         "explain",
         str(EXAMPLE_PDF),
@@ -50,6 +52,8 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
         "--json",
         "--html",
         str(html),
+        "--pdf",
+        str(pdf),
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
@@ -80,6 +84,14 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
     assert result["cost"]["forward_passes"] == len(result["units"]) + 1
     page = html.read_text()
     assert "28.50 GBP per hour" in page and "<script src=" not in page
+    # The annotated PDF: one highlight per evidence span (all on page 1 here), over its text.
+    marks = highlights(pdf.read_bytes())
+    assert [(m.page, m.note.split(",")[0]) for m in marks] == [
+        (e["page"], f"Evidence #{i} of {len(result['evidence'])}")
+        for i, e in enumerate(result["evidence"], 1)
+    ]
+    for mark, span in zip(marks, result["evidence"], strict=True):
+        assert same_text(span_text_under(pdf.read_bytes(), mark.rects), span["text"])
 
 
 def test_human_output_shows_answer_and_evidence(explainer):
@@ -116,6 +128,10 @@ def test_human_output_shows_answer_and_evidence(explainer):
         ([str(EXAMPLE_TXT), "-q", "Q?", "--factor", "3"], "factor: Input should be less than 1"),
         ([str(EXAMPLE_TXT), "-q", "Q?", "--scope", "rows"], "scope: 'rows' is not one of"),
         ([str(EXAMPLE_TXT), "-q", "Q?", "--verify-k", "0"], "verify_k: Input should be greater"),
+        (
+            [str(EXAMPLE_TXT), "-q", "Q?", "--pdf", "out.pdf"],
+            "--pdf needs a PDF document; employment_contract.txt is a txt file",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(args, message):

@@ -21,6 +21,7 @@ from backend.schemas.question import (
     QuestionsPublic,
     question_public,
 )
+from core.reports.pdf import annotate_evidence
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -111,3 +112,47 @@ def read_question(
     if row is None:
         raise HTTPException(404, "question not found")
     return question_public(row)
+
+
+@router.get(
+    "/v1/questions/{question_id}/evidence.pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The annotated PDF"},
+        **errors(404, 409),
+    },
+)
+def read_evidence_pdf(
+    *, session: SessionDep, tenant: CurrentTenant, question_id: uuid.UUID
+) -> Response:
+    """The document's original PDF with each evidence span as a highlight annotation (its
+    note: rank and score). Made from the stored bytes on each request; they stay unchanged."""
+    row = crud.get_question(session, tenant=tenant, question_id=question_id)
+    if row is None:
+        raise HTTPException(404, "question not found")
+    doc = documents_crud.get_document(session, tenant=tenant, document_id=row.document_id)
+    if doc is None:
+        raise HTTPException(404, "document not found")
+    if doc.kind is not None and doc.kind != "pdf":
+        raise HTTPException(
+            422, f"the document is a {doc.kind} file, not a PDF: it has no pages to annotate"
+        )
+    if row.status != Status.done or row.result is None:
+        raise HTTPException(
+            409, f"the question is {row.status}: its evidence PDF exists once it is done"
+        )
+    data = documents_crud.file_data(session, document=doc)
+    if data is None or doc.text is None or not doc.pages:
+        raise HTTPException(404, "the document's file is not stored")
+    body = annotate_evidence(
+        data,
+        doc.text,
+        [(p["start"], p["end"]) for p in doc.pages],
+        row.result.get("evidence") or [],
+        supported=bool(row.result.get("supported")),
+    )
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="evidence-{row.id}.pdf"'},
+    )
