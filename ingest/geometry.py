@@ -106,7 +106,11 @@ class TextGeometry:
             for p in range(len(pdf)):
                 page_starts.append(len(self._boxes))
                 page = pdf[p]
-                left, bottom, right, top = page.get_cropbox()
+                # The visible box (media box cut by the crop box), inherited from the page
+                # tree where the page has none of its own: get_cropbox() reads only the page's
+                # own entry and otherwise reports US Letter, which put the overlay off the
+                # words on every A4 page.
+                left, bottom, right, top = page.get_bbox()
                 self.pages.append(PageGeometry(p + 1, right - left, top - bottom, left, bottom))
                 textpage = page.get_textpage()
                 try:

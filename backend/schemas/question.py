@@ -135,3 +135,35 @@ def question_public(row: Question) -> QuestionPublic:
         if row.explanation is not None:
             fields["timings"] = row.explanation.timings
     return QuestionPublic(**fields)
+
+
+class PageSize(BaseModel):
+    page: int
+    width: float  # points
+    height: float
+
+
+class Box(BaseModel):
+    """A rectangle as fractions of its page image, from the top left."""
+
+    page: int
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+class EvidenceBoxes(BaseModel):
+    rank: int  # 1 = highest score
+    start: int
+    end: int
+    score: float
+    boxes: list[Box]
+
+
+class HighlightsPublic(BaseModel):
+    """Where a done question's evidence sits on the PDF's pages."""
+
+    supported: bool
+    pages: list[PageSize]
+    evidence: list[EvidenceBoxes]

@@ -55,6 +55,30 @@ def test_done_question_downloads_the_pdf_with_one_highlight_per_span(
         assert same_text(span_text_under(r.content, mark.rects), span["text"])
     assert "1,200 GBP per month" in evidence[0]["text"]
 
+    # The web page's view of the same: the page image and the boxes, as fractions of it.
+    h = client.get(f"/v1/questions/{question_id}/highlights", headers=auth(key))
+    assert h.status_code == 200, h.text
+    boxes = h.json()
+    assert boxes["supported"] is body["supported"] and boxes["pages"][0]["page"] == 1
+    assert [e["rank"] for e in boxes["evidence"]] == list(range(1, len(evidence) + 1))
+    for span, shown, mark in zip(evidence, boxes["evidence"], marks, strict=True):
+        assert (shown["start"], shown["end"]) == (span["start"], span["end"])
+        assert len(shown["boxes"]) == len(mark.rects)  # the same line pieces as the PDF's
+        for b in shown["boxes"]:
+            assert b["page"] == span["page"]
+            assert 0 <= b["x"] < b["x"] + b["w"] <= 1 and 0 <= b["y"] < b["y"] + b["h"] <= 1
+    png = client.get(f"/v1/documents/{doc_id}/pages/1.png?width=400", headers=auth(key))
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png.content[16:20], "big") == 400  # IHDR width
+    r = client.get(f"/v1/documents/{doc_id}/pages/2.png", headers=auth(key))
+    assert (r.status_code, r.json()) == (
+        404,
+        {"detail": "page 2 not found: the document has 1"},
+    )
+    r = client.get(f"/v1/documents/{doc_id}/pages/1.png?width=5000", headers=auth(key))
+    assert r.status_code == 422  # bounded: the server renders at most 2000 pixels wide
+
     # The stored upload is the original, byte for byte.
     with session_scope() as session:
         stored = session.scalar(
@@ -73,10 +97,11 @@ def test_a_question_not_done_is_409(client: TestClient, tmp_path: Path) -> None:
     doc_id = upload(client, key, data, "service.pdf").json()["id"]
     wait_until_final(client, key, f"/v1/documents/{doc_id}")
     question_id = _ask(client, key, doc_id, question="Fee?", answer="1,200 GBP")
-    r = client.get(f"/v1/questions/{question_id}/evidence.pdf", headers=auth(key))
-    assert r.status_code == 409, r.text
+    for route in ("evidence.pdf", "highlights"):
+        r = client.get(f"/v1/questions/{question_id}/{route}", headers=auth(key))
+        assert r.status_code == 409, r.text
     assert r.json()["detail"].startswith("the question is ")
-    assert r.json()["detail"].endswith(": its evidence PDF exists once it is done")
+    assert r.json()["detail"].endswith(": its evidence on the page exists once it is done")
 
 
 def test_a_text_document_is_422_and_another_tenant_404(api: TestClient) -> None:
@@ -91,5 +116,12 @@ def test_a_text_document_is_422_and_another_tenant_404(api: TestClient) -> None:
         {"detail": "the document is a txt file, not a PDF: it has no pages to annotate"},
     )
     assert api.get(url, headers=auth(make_key())).status_code == 404
+    r = api.get(f"/v1/questions/{question_id}/highlights", headers=auth(owner))
+    assert r.status_code == 422
+    r = api.get(f"/v1/documents/{doc_id}/pages/1.png", headers=auth(owner))
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": "the document is a txt file, not a PDF: it has no pages"},
+    )
     unknown = f"/v1/questions/{uuid.uuid4()}/evidence.pdf"
     assert api.get(unknown, headers=auth(owner)).status_code == 404

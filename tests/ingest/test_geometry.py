@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from ingest import load_document
 from ingest.geometry import TextGeometry, same_text, span_text_under
@@ -53,3 +54,15 @@ def test_the_read_back_check_can_fail() -> None:
     last = doc.chunks[-1]
     assert not same_text(span_text_under(data, plain.rects(last.start, last.end)), last.text)
     assert not same_text("the employee is paid", "employee is paid 28.50")
+
+
+def test_page_size_is_the_visible_box_even_when_inherited() -> None:
+    # fpdf2 and many producers put /MediaBox on the page tree, not on each page: the overlay
+    # must use that A4 box (pypdf's reading of it here), not a US Letter default.
+    reader = PdfReader(EXAMPLE)
+    _, _, geo = _geometry(EXAMPLE)
+    for page, theirs in zip(geo.pages, reader.pages, strict=True):
+        assert (round(page.width, 1), round(page.height, 1)) == (
+            round(float(theirs.cropbox.width), 1),
+            round(float(theirs.cropbox.height), 1),
+        )

@@ -6,8 +6,10 @@ import csv
 import io
 
 import httpx
+import pypdfium2 as pdfium
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.web.conftest import ARTIFACTS, make_pdf
 
@@ -92,12 +94,39 @@ SHORT_CONTRACT = [
 ]
 
 
+# Markup in a PDF's text: shown as text in the text view, never run; the page view is an image.
+NOTE = "5. Notes. <script>window.__xss = 1</script> is text in this contract."
+
+
+def _fraction_on_page(pdf_path, needle: str) -> tuple[float, float]:
+    """Centre of ``needle`` on page 1, as fractions of the page from the top left: the glyphs'
+    boxes from PDFium, the page's box from pypdf (not the code under test)."""
+    left, bottom, right, top = (float(v) for v in PdfReader(str(pdf_path)).pages[0].cropbox)
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = pdf[0]
+        textpage = page.get_textpage()
+        index, count = textpage.search(needle).get_next()
+        boxes = [textpage.get_charbox(i) for i in range(index, index + count)]
+        x = (sum((b[0] + b[2]) / 2 for b in boxes) / count - left) / (right - left)
+        y = (top - sum((b[1] + b[3]) / 2 for b in boxes) / count) / (top - bottom)
+        return x, y
+    finally:
+        pdf.close()
+
+
 @pytest.mark.slow
 def test_question_highlights_the_pay_clause(page, live_server_model, tmp_path):
     """Upload a real PDF, ask, wait for the highlight: the strongest evidence is the pay
-    clause. The screenshot is kept in artifacts/ (CI keeps that folder)."""
+    clause, in the text view and drawn over the real page beside it. The screenshot is kept
+    in artifacts/ (CI keeps that folder)."""
     server = live_server_model
-    pdf = make_pdf(tmp_path / "employment_agreement.pdf", SHORT_CONTRACT)
+    pdf = make_pdf(tmp_path / "employment_agreement.pdf", [*SHORT_CONTRACT, NOTE])
+    csp = httpx.get(server.url + "/").headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "img-src 'self' blob:;" in csp
+    assert "http" not in csp and "unsafe" not in csp  # no other host, no inline script
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
     _open(page, server)
     _upload(page, pdf)
     assert "28.50 GBP per hour" in page.text_content("#pages")
@@ -116,7 +145,31 @@ def test_question_highlights_the_pay_clause(page, live_server_model, tmp_path):
     assert page.text_content("#supported") == "supported by the document"
     assert page.locator("#evidence-list li").first.text_content().endswith(top)
     expect(page.locator("#questions-list")).to_contain_text("What is the pay per hour?")
+
+    # The page view: the PDF page as an image, the top evidence drawn over "28.50".
+    expect(page.locator("#page-label")).to_have_text("Page 1 of 1", timeout=60_000)
+    image = page.locator("#page-image")
+    assert image.evaluate("i => i.decode().then(() => i.naturalWidth)") >= 200
+    boxes = page.locator('#page-canvas .hl[data-rank="1"]')
+    expect(boxes.first).to_be_visible()
+    assert boxes.first.get_attribute("data-score") == top_score
+    fx, fy = _fraction_on_page(pdf, "28.50")
+    shown = image.bounding_box()
+    x, y = shown["x"] + fx * shown["width"], shown["y"] + fy * shown["height"]
+    rects = [b.bounding_box() for b in boxes.all()]
+    assert any(
+        r["x"] <= x <= r["x"] + r["width"] and r["y"] <= y <= r["y"] + r["height"] for r in rects
+    ), (x, y, rects)
+    # Markup in the PDF stayed text, ran nowhere; every image and request is this origin's.
+    assert "<script>window.__xss = 1</script>" in page.text_content("#pages")
+    assert page.locator("#pages script, #page-view script").count() == 0
+    assert page.evaluate("window.__xss") is None
+    sources = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.src)")
+    assert sources and all(s.startswith(f"blob:{server.url}/") for s in sources), sources
+    assert all(u.startswith((server.url, f"blob:{server.url}/")) for u in requests), requests
+
     ARTIFACTS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "web_evidence_highlight.png"), full_page=True)
+    page.locator("#page-canvas").screenshot(path=str(ARTIFACTS / "web_pdf_page_highlight.png"))
     assert page.js_errors == []

@@ -9,7 +9,7 @@ import uuid
 from pathlib import PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Response, UploadFile
 
 from backend import queue
 from backend.api.backpressure import ensure_capacity
@@ -23,6 +23,7 @@ from backend.schemas.document import (
     document_detail,
     document_public,
 )
+from core.reports.pdf import PAGE_WIDTH_DEFAULT, PAGE_WIDTH_MAX, PAGE_WIDTH_MIN, page_png
 from core.settings import get_settings
 from ingest.errors import IngestError
 from ingest.filetype import detect
@@ -116,3 +117,40 @@ def read_document(
     if doc is None:
         raise HTTPException(404, "document not found")
     return document_detail(doc, chunks=crud.count_chunks(session, document_id=doc.id))
+
+
+@router.get(
+    "/{document_id}/pages/{number}.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The page as an image"},
+        **errors(404, 409),
+    },
+)
+def read_page_image(
+    *,
+    session: SessionDep,
+    tenant: CurrentTenant,
+    document_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    width: Annotated[int, Query(ge=PAGE_WIDTH_MIN, le=PAGE_WIDTH_MAX)] = PAGE_WIDTH_DEFAULT,
+) -> Response:
+    """Page ``number`` of an ingested PDF, rendered on the server as a PNG (the web page shows
+    it with the evidence drawn over it)."""
+    doc = crud.get_document(session, tenant=tenant, document_id=document_id)
+    if doc is None:
+        raise HTTPException(404, "document not found")
+    if doc.kind is not None and doc.kind != "pdf":
+        raise HTTPException(422, f"the document is a {doc.kind} file, not a PDF: it has no pages")
+    if doc.status != Status.done:
+        raise HTTPException(409, f"the document is {doc.status}: its pages show once it is done")
+    if number > (doc.n_pages or 0):
+        raise HTTPException(404, f"page {number} not found: the document has {doc.n_pages}")
+    data = crud.file_data(session, document=doc)
+    if data is None:
+        raise HTTPException(404, "the document's file is not stored")
+    return Response(
+        page_png(data, number, width),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )

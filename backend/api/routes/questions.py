@@ -13,15 +13,16 @@ from backend.api.backpressure import ensure_capacity
 from backend.api.deps import CurrentTenant, SessionDep
 from backend.crud import documents as documents_crud
 from backend.crud import questions as crud
-from backend.models import Status
+from backend.models import Document, Question, Status
 from backend.schemas.common import Accepted, errors
 from backend.schemas.question import (
+    HighlightsPublic,
     QuestionCreate,
     QuestionPublic,
     QuestionsPublic,
     question_public,
 )
-from core.reports.pdf import annotate_evidence
+from core.reports.pdf import annotate_evidence, evidence_boxes
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,35 @@ def read_question(
     return question_public(row)
 
 
+def _done_pdf_question(
+    session: SessionDep, tenant: CurrentTenant, question_id: uuid.UUID
+) -> tuple[Question, Document, bytes]:
+    """The question, its PDF document and the stored bytes; the error a client needs when the
+    question is unknown (404), its document is not a PDF (422) or it is not done yet (409)."""
+    row = crud.get_question(session, tenant=tenant, question_id=question_id)
+    if row is None:
+        raise HTTPException(404, "question not found")
+    doc = documents_crud.get_document(session, tenant=tenant, document_id=row.document_id)
+    if doc is None:
+        raise HTTPException(404, "document not found")
+    if doc.kind is not None and doc.kind != "pdf":
+        raise HTTPException(
+            422, f"the document is a {doc.kind} file, not a PDF: it has no pages to annotate"
+        )
+    if row.status != Status.done or row.result is None:
+        raise HTTPException(
+            409, f"the question is {row.status}: its evidence on the page exists once it is done"
+        )
+    data = documents_crud.file_data(session, document=doc)
+    if data is None or doc.text is None or not doc.pages:
+        raise HTTPException(404, "the document's file is not stored")
+    return row, doc, data
+
+
+def _page_ranges(doc: Document) -> list[tuple[int, int]]:
+    return [(p["start"], p["end"]) for p in doc.pages or []]
+
+
 @router.get(
     "/v1/questions/{question_id}/evidence.pdf",
     response_class=Response,
@@ -127,27 +157,12 @@ def read_evidence_pdf(
 ) -> Response:
     """The document's original PDF with each evidence span as a highlight annotation (its
     note: rank and score). Made from the stored bytes on each request; they stay unchanged."""
-    row = crud.get_question(session, tenant=tenant, question_id=question_id)
-    if row is None:
-        raise HTTPException(404, "question not found")
-    doc = documents_crud.get_document(session, tenant=tenant, document_id=row.document_id)
-    if doc is None:
-        raise HTTPException(404, "document not found")
-    if doc.kind is not None and doc.kind != "pdf":
-        raise HTTPException(
-            422, f"the document is a {doc.kind} file, not a PDF: it has no pages to annotate"
-        )
-    if row.status != Status.done or row.result is None:
-        raise HTTPException(
-            409, f"the question is {row.status}: its evidence PDF exists once it is done"
-        )
-    data = documents_crud.file_data(session, document=doc)
-    if data is None or doc.text is None or not doc.pages:
-        raise HTTPException(404, "the document's file is not stored")
+    row, doc, data = _done_pdf_question(session, tenant, question_id)
+    assert row.result is not None and doc.text is not None  # checked above
     body = annotate_evidence(
         data,
         doc.text,
-        [(p["start"], p["end"]) for p in doc.pages],
+        _page_ranges(doc),
         row.result.get("evidence") or [],
         supported=bool(row.result.get("supported")),
     )
@@ -156,3 +171,19 @@ def read_evidence_pdf(
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="evidence-{row.id}.pdf"'},
     )
+
+
+@router.get(
+    "/v1/questions/{question_id}/highlights",
+    response_model=HighlightsPublic,
+    responses=errors(404, 409),
+)
+def read_highlights(
+    *, session: SessionDep, tenant: CurrentTenant, question_id: uuid.UUID
+) -> HighlightsPublic:
+    """Each evidence span's rectangles on its PDF page, as fractions of the page image
+    (`GET /v1/documents/{id}/pages/{n}.png`), best span first: the web page draws them."""
+    row, doc, data = _done_pdf_question(session, tenant, question_id)
+    assert row.result is not None and doc.text is not None  # checked above
+    boxes = evidence_boxes(data, doc.text, _page_ranges(doc), row.result.get("evidence") or [])
+    return HighlightsPublic(supported=bool(row.result.get("supported")), **boxes)

@@ -84,9 +84,14 @@ function maxPositive(values) {
   return values.reduce((m, v) => (v > m ? v : m), 0);
 }
 
+// Colours as the reports' (core/reports/highlight.py: HUES, evidence_alpha).
 function rgba(supported, alpha) {
   const [r, g, b] = supported ? [255, 140, 0] : [140, 140, 140];
   return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(2)})`;
+}
+
+function evidenceAlpha(level) {
+  return 0.15 + 0.7 * level;
 }
 
 // The text of one page as DOM nodes: plain text nodes, shaded units, marked evidence.
@@ -106,7 +111,7 @@ function renderText(container, text, start, end, result) {
       mark.dataset.score = seg.ev.toFixed(6);
       mark.dataset.rank = String(seg.rank + 1);
       mark.title = `evidence #${seg.rank + 1}, score ${seg.ev.toFixed(4)}`;
-      mark.style.backgroundColor = rgba(supported, 0.15 + 0.7 * level(seg.ev));
+      mark.style.backgroundColor = rgba(supported, evidenceAlpha(level(seg.ev)));
       nodes.push(mark);
     } else if (seg.unit !== null && level(seg.unit) > 0) {
       const span = el("span", piece, "unit");
@@ -146,12 +151,90 @@ function renderPages(doc, result) {
   $("empty").hidden = true;
 }
 
+// ---------------------------------------------------------------- page view (PDFs)
+// The real page, rendered on the server as a PNG (fetched with the key, shown from a blob),
+// with each evidence span's rectangles drawn over it by score. Nothing from the PDF becomes
+// markup: the page is an image, the boxes carry only numbers.
+const pageView = { highlights: null, page: 1, url: null };
+
+function hidePageView() {
+  pageView.highlights = null;
+  $("page-view").hidden = true;
+  $("views").classList.remove("with-page");
+  if (pageView.url) URL.revokeObjectURL(pageView.url);
+  pageView.url = null;
+  $("page-image").removeAttribute("src");
+}
+
+async function showPageView(question) {
+  if (!state.document || state.document.kind !== "pdf") return;
+  try {
+    const highlights = await api(`/v1/questions/${question.id}/highlights`);
+    pageView.highlights = highlights;
+    $("page-view").hidden = false;
+    $("views").classList.add("with-page");
+    const top = highlights.evidence.find((e) => e.boxes.length);
+    await showPage(top ? top.boxes[0].page : 1);
+  } catch (err) {
+    setStatus("page-status", err.message, true);
+  }
+}
+
+async function showPage(number) {
+  const h = pageView.highlights;
+  if (!h) return;
+  const count = h.pages.length;
+  const n = Math.min(Math.max(number, 1), count);
+  setStatus("page-status", "");
+  const blob = await api(`/v1/documents/${state.documentId}/pages/${n}.png`);
+  if (pageView.highlights !== h) return; // another question was opened meanwhile
+  if (pageView.url) URL.revokeObjectURL(pageView.url);
+  pageView.url = URL.createObjectURL(blob);
+  pageView.page = n;
+  const img = $("page-image");
+  img.src = pageView.url;
+  $("page-label").textContent = `Page ${n} of ${count}`;
+  $("page-prev").disabled = n <= 1;
+  $("page-next").disabled = n >= count;
+  const scale = maxPositive(h.evidence.map((e) => e.score));
+  const boxes = [];
+  for (const e of h.evidence) {
+    const level = e.score > 0 && scale > 0 ? Math.min(e.score / scale, 1) : 0;
+    for (const b of e.boxes) {
+      if (b.page !== n) continue;
+      const box = el("div", null, "hl");
+      box.dataset.rank = String(e.rank);
+      box.dataset.score = e.score.toFixed(6);
+      box.title = `evidence #${e.rank}, score ${e.score.toFixed(4)}`;
+      box.style.left = `${(100 * b.x).toFixed(3)}%`;
+      box.style.top = `${(100 * b.y).toFixed(3)}%`;
+      box.style.width = `${(100 * b.w).toFixed(3)}%`;
+      box.style.height = `${(100 * b.h).toFixed(3)}%`;
+      box.style.backgroundColor = rgba(h.supported, evidenceAlpha(level));
+      box.addEventListener("click", () => focusEvidence(e.rank));
+      boxes.push(box);
+    }
+  }
+  $("page-canvas").replaceChildren(img, ...boxes);
+}
+
+// The page holding evidence #rank, shown in the page view when it is not already.
+async function showEvidencePage(rank) {
+  const h = pageView.highlights;
+  const e = h && h.evidence.find((x) => x.rank === rank && x.boxes.length);
+  if (e && e.boxes[0].page !== pageView.page) await showPage(e.boxes[0].page);
+  document.querySelectorAll("#page-canvas .hl").forEach((b) => {
+    b.classList.toggle("focus", b.dataset.rank === String(rank));
+  });
+}
+
 // ---------------------------------------------------------------- documents
 async function openDocument(id) {
   state.documentId = id;
   $("document-panel").hidden = false;
   $("answer-panel").hidden = true;
   $("pages").replaceChildren();
+  hidePageView();
   setStatus("question-status", "");
   const doc = await waitFinal(`/v1/documents/${id}`, (d) => {
     $("doc-title").textContent = d.filename;
@@ -191,6 +274,7 @@ async function uploadDocument(event) {
 
 // ---------------------------------------------------------------- questions
 function showResult(result) {
+  // result: the question (id, status ...) with its explanation (DESIGN 2.1 fields).
   $("answer-panel").hidden = false;
   $("answer").textContent = result.answer;
   const trimmed = result.answer_trimmed
@@ -215,6 +299,7 @@ function showResult(result) {
   $("evidence-list").replaceChildren(...items);
   renderPages(state.document, result);
   focusEvidence(1);
+  showPageView(result).then(() => showEvidencePage(1));
 }
 
 function focusEvidence(rank) {
@@ -222,6 +307,7 @@ function focusEvidence(rank) {
   const marks = document.querySelectorAll(`mark[data-rank="${rank}"]`);
   marks.forEach((m) => m.classList.add("focus"));
   if (marks.length) marks[0].scrollIntoView({ block: "center" });
+  if (pageView.highlights) showEvidencePage(rank).catch((err) => setStatus("page-status", err.message, true));
 }
 
 async function followQuestion(id) {
@@ -247,6 +333,7 @@ async function ask(event) {
   if (answer) body.answer = answer;
   $("answer-panel").hidden = true;
   renderPages(state.document, null);
+  hidePageView();
   setStatus("question-status", "Sending ...");
   $("ask-button").disabled = true;
   try {
@@ -388,5 +475,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", ask);
   $("audit-form").addEventListener("submit", startAudit);
   $("refresh-lists").addEventListener("click", refreshLists);
+  const turn = (step) => () =>
+    showPage(pageView.page + step).catch((err) => setStatus("page-status", err.message, true));
+  $("page-prev").addEventListener("click", turn(-1));
+  $("page-next").addEventListener("click", turn(1));
   if ($("api-key").value) useKey();
 });
