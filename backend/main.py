@@ -23,14 +23,6 @@ from core.settings import get_settings
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent / "web" / "static"
-# The web page's policy: only this origin, no inline script (document text can never run even
-# if it were inserted as markup), images only from here or from blobs this page fetched from
-# here (the rendered PDF pages), never framed by another site.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
-    "connect-src 'self'; frame-src blob:; object-src 'none'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
-)
 
 
 @asynccontextmanager
@@ -82,7 +74,7 @@ def _mount_web(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def read_index() -> FileResponse:
-        return FileResponse(index, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+        return FileResponse(index)  # SecurityHeaders adds the page's policy
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Images only from here or from blobs the page fetched from here (the rendered PDF pages);
+# no inline script, so document text can never run even if it were inserted as markup.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "img-src 'self' blob:; connect-src 'self'; frame-src blob:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CONTENT_SECURITY_POLICY = (
