@@ -61,7 +61,7 @@ _EXPLANATION = """<!DOCTYPE html>
 <div class="card">
 <dl>
 <dt>Answer</dt><dd><strong>{{ r.answer }}</strong>
- <span class="meta">({{ r.answer_source }}{% if r.answer_trimmed %}, cut at the token limit
+ <span class="meta">({{ r.answer_source }}{% if r.get('answer_trimmed') %}, cut at the token limit
  and trimmed to its last full sentence{% endif %})</span></dd>
 <dt>Supported</dt><dd>{{ badge(r.supported) }}</dd>
 <dt>Document</dt><dd>{{ r.document.name }} · {{ r.document.pages }} page(s) ·
