@@ -11,13 +11,20 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Images only from here or from blobs the page fetched from here (the rendered PDF pages);
-# no inline script, so document text can never run even if it were inserted as markup.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' blob:; connect-src 'self'; frame-src blob:; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
+# The web page: no inline script or style at all (document text can never run even if it were
+# inserted as markup); images only from here or from blobs the page fetched from here (the
+# rendered PDF pages).
+PAGE_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+    "connect-src 'self'; frame-src blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+PAGE_PATHS = frozenset({"/"})
 DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CONTENT_SECURITY_POLICY = (
     f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
@@ -43,9 +50,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = (
-            DOCS_CONTENT_SECURITY_POLICY if scope["path"] in DOCS_PATHS else CONTENT_SECURITY_POLICY
-        )
+        path = scope["path"]
+        if path in DOCS_PATHS:
+            policy = DOCS_CONTENT_SECURITY_POLICY
+        elif path in PAGE_PATHS:
+            policy = PAGE_CONTENT_SECURITY_POLICY
+        else:
+            policy = CONTENT_SECURITY_POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

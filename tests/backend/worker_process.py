@@ -10,14 +10,30 @@ from pathlib import Path
 
 
 def start_worker(
-    env: dict[str, str], log: Path, name: str, queues: str | None = None
+    env: dict[str, str],
+    log: Path,
+    name: str,
+    queues: str | None = None,
+    *,
+    restart: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """One worker process, concurrency 1, logging to ``log``; ``queues`` defaults to all."""
-    # Its own session (process group), so stopping it takes the pool children with it.
-    return subprocess.Popen(
+    """One worker process, concurrency 1, logging to ``log``; ``queues`` defaults to all.
+
+    ``restart``: run it as docker/compose.yaml does (``restart: unless-stopped``), started again
+    whenever it exits. Celery's Redis transport can itself stop the worker while the broker is
+    down (an AttributeError in kombu's restore of unacknowledged messages, celery/kombu#582), so a
+    deployment relies on its supervisor for that.
+    """
+    argv = (
         [sys.executable, "-m", "cli.main", "worker", "--concurrency", "1"]
         + ["--hostname", f"{name}@%h"]
-        + (["--queues", queues] if queues else []),
+        + (["--queues", queues] if queues else [])
+    )
+    if restart:
+        argv = ["bash", "-c", 'while :; do "$@"; sleep 1; done', "supervisor", *argv]
+    # Its own session (process group), so stopping it takes the pool children with it.
+    return subprocess.Popen(
+        argv,
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

@@ -156,9 +156,14 @@ def test_database_and_broker_restart_under_load(
     load = Load(client, key, contract)
     try:
         # A second, ingest-only worker (no model to load) that sweeps often, so lost messages
-        # are re-sent within seconds; explanations stay with the suite's worker.
+        # are re-sent within seconds; explanations stay with the suite's worker. Supervised as
+        # in docker/compose.yaml: restarted if the broker outage stops it.
         worker = start_worker(
-            {**os.environ, **FAST_SWEEP}, tmp_path / "worker.log", "sweepy", queues="ingest"
+            {**os.environ, **FAST_SWEEP},
+            tmp_path / "worker.log",
+            "sweepy",
+            queues="ingest",
+            restart=True,
         )
         _wait_for(lambda: b" ready." in (tmp_path / "worker.log").read_bytes(), 90, "worker")
         load.thread.start()
@@ -201,7 +206,7 @@ def test_database_and_broker_restart_under_load(
             # The sweeping worker re-sends lost messages: say whether it was alive and sweeping.
             tail = (tmp_path / "worker.log").read_text(errors="replace")[-6000:]
             raise AssertionError(
-                f"{stuck}\nsweepy exit code {worker.poll()}; log tail:\n{tail}"
+                f"{stuck}\nsweepy supervisor exit code {worker.poll()}; log tail:\n{tail}"
             ) from stuck
     finally:
         load.stop.set()
