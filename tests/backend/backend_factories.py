@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from backend.crud import documents as documents_crud
 from backend.crud import tenants
 from backend.db import session_scope
 from backend.jobs import runner
 from backend.jobs.registry import JOBS
+from backend.models import Document, Status, Tenant
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT_TXT = REPO / "examples" / "employment_contract.txt"
@@ -87,3 +90,19 @@ def run_job(kind: str, row_id: uuid.UUID) -> str | None:
     status, or None when the row was not queued and ready."""
     outcome = runner.run(JOBS[kind], row_id)
     return outcome.status if outcome else None
+
+
+def ingested_contract(
+    session: Session, tenant_name: str, filename: str = "contract.txt"
+) -> tuple[Tenant, Document]:
+    """A new tenant and SHORT_CONTRACT stored and ingested for it, here (no worker)."""
+    tenant = tenants.get_or_create_tenant(session, name=tenant_name)
+    doc, _ = documents_crud.create_document(
+        session,
+        tenant=tenant,
+        filename=filename,
+        content_type=None,
+        data=SHORT_CONTRACT.encode(),
+    )
+    assert run_job("ingest", doc.id) == Status.done
+    return tenant, doc

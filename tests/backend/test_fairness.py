@@ -13,16 +13,14 @@ from pathlib import Path
 
 import pytest
 import redis
-from backend_factories import SHORT_CONTRACT, run_job
+from backend_factories import ingested_contract
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from worker_process import start_worker, stop_worker
 
 from backend import queue
 from backend.celery_app import celery_app
-from backend.crud import documents as documents_crud
 from backend.crud import questions as questions_crud
-from backend.crud import tenants
 from backend.db import new_session, session_scope
 from backend.main import create_app
 from backend.models import Question, Status
@@ -40,15 +38,7 @@ def _queue_questions() -> tuple[list[uuid.UUID], uuid.UUID]:
     try:
         ids: dict[str, list[uuid.UUID]] = {}
         for name, count in (("a", A_QUESTIONS), ("b", 1)):
-            tenant = tenants.get_or_create_tenant(session, name=f"fair-{name}-{uuid.uuid4().hex}")
-            doc, _ = documents_crud.create_document(
-                session,
-                tenant=tenant,
-                filename="contract.txt",
-                content_type=None,
-                data=SHORT_CONTRACT.encode(),
-            )
-            assert run_job("ingest", doc.id) == Status.done
+            tenant, doc = ingested_contract(session, f"fair-{name}-{uuid.uuid4().hex}")
             ids[name] = []
             for n in range(count):
                 question, created = questions_crud.create_question(

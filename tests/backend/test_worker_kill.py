@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from backend_factories import SHORT_CONTRACT, run_job
+from backend_factories import ingested_contract
 from sqlalchemy import func, select
 from worker_process import start_worker, stop_worker
 
 from backend.celery_app import celery_app
-from backend.crud import documents as documents_crud
 from backend.crud import questions as questions_crud
-from backend.crud import tenants
 from backend.db import new_session, session_scope
 from backend.models import Explanation, Question, Status
 from backend.tasks import TASKS
@@ -56,15 +54,7 @@ def test_killed_worker_task_completes_once_after_restart(services: None, tmp_pat
     }
     session = new_session()
     try:
-        tenant = tenants.get_or_create_tenant(session, name=f"kill-{uuid.uuid4().hex[:8]}")
-        doc, _ = documents_crud.create_document(
-            session,
-            tenant=tenant,
-            filename="contract.txt",
-            content_type=None,
-            data=SHORT_CONTRACT.encode(),
-        )
-        assert run_job("ingest", doc.id) == Status.done
+        tenant, doc = ingested_contract(session, f"kill-{uuid.uuid4().hex[:8]}")
         settings = {"granularity": "word", "answer": "four weeks' written notice"}
         question, _ = questions_crud.create_question(
             session,

@@ -19,8 +19,8 @@ import redis
 from backend_factories import (
     SHORT_CONTRACT,
     auth,
+    ingested_contract,
     make_key,
-    run_job,
     upload,
     wait_until_final,
 )
@@ -29,9 +29,7 @@ from sqlalchemy import func, select
 from worker_process import start_worker, stop_worker
 
 from backend.celery_app import celery_app
-from backend.crud import documents as documents_crud
 from backend.crud import questions as questions_crud
-from backend.crud import tenants
 from backend.db import new_session, session_scope
 from backend.models import Chunk, Document, Explanation, Question, Status
 from backend.tasks import TASKS
@@ -257,15 +255,7 @@ def test_an_explanation_past_its_time_limit_is_failed_with_a_reason(
     env = {**os.environ, "CELERY_BROKER_URL": broker, "DOCQA_TASK_TIME_LIMIT_S": "1"}
     session = new_session()
     try:
-        tenant = tenants.get_or_create_tenant(session, name=f"slow-{uuid.uuid4().hex[:8]}")
-        doc, _ = documents_crud.create_document(
-            session,
-            tenant=tenant,
-            filename="c.txt",
-            content_type=None,
-            data=SHORT_CONTRACT.encode(),
-        )
-        assert run_job("ingest", doc.id) == Status.done
+        tenant, doc = ingested_contract(session, f"slow-{uuid.uuid4().hex[:8]}", "c.txt")
         question, _ = questions_crud.create_question(
             session,
             tenant=tenant,
