@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from core import verdicts
 from core.audit import AuditItemsError, parse_items_csv, run_local_audit
 from core.explanation_settings import ExplanationSettings
 from core.pipeline import explainer_from_settings
@@ -90,9 +91,7 @@ def audit(
             progress.update(task, advance=1, failed=state["progress"]["failed"])
             if not console.is_terminal:  # no live bar in a log: one line per item instead
                 item = state["items"][index]
-                outcome = item["error"] or (
-                    "supported" if item["result"]["supported"] else "not supported"
-                )
+                outcome = item["error"] or verdicts.text_of(verdicts.label_of(item["result"]))
                 console.print(f"[{index + 1}/{len(parsed)}] {item['document']}: {outcome}")
 
         # SIGTERM (a CI timeout, `kill`) ends the audit like Ctrl-C: the report is still written.
@@ -109,10 +108,11 @@ def audit(
     # Written even after Ctrl-C: the items that finished are kept.
     out.write_text(render_report(result, texts, fmt), encoding="utf-8")
     done = [i for i in result["items"] if i["status"] == "done"]
-    supported = sum(1 for i in done if i["result"]["supported"])
+    counted = verdicts.counts(i["result"] for i in done)
     console.print(
-        f"{len(done)} explained ({supported} supported, {len(done) - supported} not supported), "
-        f"{result['progress']['failed']} failed -> {out}"
+        f"{len(done)} explained ("
+        + ", ".join(f"{n} {verdicts.text_of(label)}" for label, n in counted.items())
+        + f"), {result['progress']['failed']} failed -> {out}"
     )
     for item in result["items"]:
         if item["status"] == "failed":

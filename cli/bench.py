@@ -20,7 +20,8 @@ from bench import quality as q
 from bench import speed as speed_bench
 from bench import startup as startup_bench
 from bench import table1 as t1
-from bench.data import cuad, hotpot, squad
+from bench import verdict as verdict_bench
+from bench.data import contract_nli, cuad, hotpot, squad
 from bench.speed import EXAMPLE
 from explain_engine import Explainer
 from explain_engine.model_loading import load_model
@@ -290,6 +291,82 @@ def quality(
         )
     if result["calibration"]:
         console.print(result["calibration"])
+
+
+@app.command("verdict")
+def verdict(
+    data_dir: Annotated[
+        Path, typer.Option(help="Folder holding contract_nli/, squad/, cuad/")
+    ] = DATA_DIR,
+    split: Annotated[str | None, typer.Option(help="dev or test (default both, dev first)")] = None,
+    limit: Annotated[
+        int, typer.Option(help="Cases per dataset and split, balanced over verdicts")
+    ] = 60,
+    datasets: Annotated[str, typer.Option(help="Comma-separated: contract-nli, squad, cuad")] = (
+        "contract-nli,squad,cuad"
+    ),
+    model: Annotated[str | None, typer.Option(help="Model id or path (default: bundled)")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="torch threads (1 is fastest on a busy CPU)")
+    ] = None,
+    records: Annotated[Path, typer.Option(help="Records file (resumable)")] = Path(
+        "results/verdict/records.jsonl"
+    ),
+    json_out: Annotated[Path, typer.Option("--json", help="Summary JSON")] = Path(
+        "results/verdict.json"
+    ),
+    report_only: Annotated[bool, typer.Option(help="Only summarise the records file")] = False,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
+    fit: Annotated[
+        str, typer.Option(help="Fit written as the calibration: three_way or two_way")
+    ] = "three_way",
+) -> None:
+    """Three-way verdict: calibrate on dev, confusion matrix and macro-F1 per split."""
+    if split not in (None, "dev", "test"):
+        raise typer.BadParameter("split must be dev or test", param_hint="--split")
+    if fit not in verdict_bench.FITS:
+        raise typer.BadParameter(f"use one of {verdict_bench.FITS}", param_hint="--fit")
+    console = Console()
+    if not report_only:
+        if threads:
+            torch.set_num_threads(threads)
+        explainer = Explainer(model, device=device, dtype="float32")
+        chosen = []
+        for sp in ("dev", "test") if split is None else (split,):
+            for name in datasets.split(","):
+                if name == "contract-nli":
+                    cases = contract_nli.load_cases(data_dir / contract_nli.DEFAULT_FILE, sp)
+                elif name == "squad":
+                    cases = squad.load_cases(data_dir / squad.DEFAULT_FILE, split=sp)
+                    cases = cases + squad.mismatched_cases(cases)
+                elif name == "cuad":
+                    cases = cuad.load_cases(data_dir / cuad.DEFAULT_FILE, split=sp)
+                else:
+                    raise typer.BadParameter(f"unknown dataset {name!r}", param_hint="--datasets")
+                chosen += verdict_bench.balanced(cases, limit)
+
+        def show(r: dict) -> None:
+            console.print(
+                f"{r['dataset']} {r['split']} {r['id'][:40]} {r['expected']} {r['seconds']:.1f}s"
+            )
+
+        n = verdict_bench.run(explainer, chosen, records, on_record=show)
+        console.print(f"{n} new results in {records}")
+    result = verdict_bench.summary(
+        q.read_records(records), name=f"{model or 'bundled'} (docqa bench verdict, dev)", chosen=fit
+    )
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(result, indent=2) + "\n")
+    for key, table in result["tables"].items():
+        for kind in (*verdict_bench.FITS, "uncalibrated"):
+            t = table[kind]
+            console.print(
+                f"{key} {kind}: n={t['n']} macro-F1 {t['macro_f1']} (majority "
+                f"{t['majority_macro_f1']}) confusion {t['confusion']} supported precision "
+                f"{t['supported_precision']}"
+            )
 
 
 @app.command("memory")

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from core import verdicts
 from core.explanation_settings import ExplanationSettings
 from core.pipeline import explain_document, explainer_from_settings
 from core.reports.html import render_explanation
@@ -141,7 +142,10 @@ def explain(
 
 def _show(result: dict[str, Any], text: str) -> None:
     out = Console(width=min(110, os.get_terminal_size().columns if os.isatty(1) else 110))
-    verdict = "[green]supported[/green]" if result["supported"] else "[red]not supported[/red]"
+    label = verdicts.label_of(result)
+    verdict = f"[{verdicts.COLOURS.get(label, '#6B6B6B')}]{verdicts.text_of(label)}[/]"
+    if result.get("verdict"):
+        verdict += f", confidence {result['verdict']['confidence']:.2f}"
     out.print(f"[bold]Q:[/bold] {result['question']}", highlight=False)
     source = result["answer_source"]
     if result.get("answer_trimmed"):

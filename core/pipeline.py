@@ -10,12 +10,25 @@ from typing import Any
 
 from core.settings import get_settings
 from explain_engine import AtmanConfig, Explainer, Explanation
+from explain_engine.model_loading import BUNDLED_NAME
+from explain_engine.retrieval import bm25_rank
+from explain_engine.verdict import (
+    BUNDLED_CALIBRATION,
+    SUPPORTED,
+    UNCALIBRATED,
+    Calibration,
+    Verdict,
+    verify,
+)
 from ingest import Document
 from ingest.segment import sentence_spans, word_spans
 
 MAX_EVIDENCE = 3
 # A unit is evidence when it hurts the answer at least this share as much as the best unit.
 EVIDENCE_SHARE = 0.25
+# Reciprocal-rank fusion constant (Cormack et al. 2009): the verdict's evidence is the units both
+# AtMan and BM25 rank high, so a paraphrased claim AtMan ranks poorly still finds its clause.
+RRF_K = 60
 
 
 def explainer_from_settings(model: str | None = None, **overrides: Any) -> Explainer:
@@ -63,6 +76,48 @@ def _evidence(document: Document, explanation: Explanation) -> list[dict[str, An
     ]
 
 
+def verdict_calibration(explainer: Explainer) -> Calibration:
+    """DOCQA_VERDICT_CALIBRATION's file, else the bundled model's fit, else uncalibrated."""
+    path = get_settings().verdict_calibration
+    if path is not None:
+        return Calibration.load(path)
+    return BUNDLED_CALIBRATION if explainer.model_name == BUNDLED_NAME else UNCALIBRATED
+
+
+def verdict_ranking(text: str, explanation: Explanation) -> list[int]:
+    """Indices into ``explanation.units``: AtMan's and BM25's (question + answer) ranks fused."""
+    units = [(u.start, u.end) for u in explanation.units]
+    lexical = bm25_rank(text, units, f"{explanation.question} {explanation.answer}")
+    causal = sorted(range(len(units)), key=lambda i: -explanation.units[i].score)
+    fused = [0.0] * len(units)
+    for ranking in (causal, lexical):
+        for rank, i in enumerate(ranking):
+            fused[i] += 1.0 / (RRF_K + rank + 1)
+    return sorted(range(len(units)), key=lambda i: (-fused[i], i))
+
+
+def _verdict(document: Document, verdict: Verdict) -> dict[str, Any]:
+    return {
+        "label": verdict.label,
+        "confidence": round(verdict.confidence, 6),
+        "probabilities": {k: round(v, 6) for k, v in verdict.probabilities.items()},
+        "features": {k: round(v, 6) for k, v in verdict.features.items()},
+        "calibration": verdict.calibration,
+        "evidence": [
+            {
+                "start": e.start,
+                "end": e.end,
+                "page": document.page_at(e.start),
+                "score": round(e.score, 6),
+                "text": document.text[e.start : e.end],
+            }
+            for e in verdict.evidence
+        ],
+        "forward_passes": verdict.forward_passes,
+        "seconds": round(verdict.seconds, 3),
+    }
+
+
 def _explained_chunks(document: Document, explanation: Explanation) -> list[int]:
     if explanation.explained_spans is None:
         return [c.index for c in document.chunks]
@@ -93,6 +148,7 @@ def to_result(document: Document, explanation: Explanation) -> dict[str, Any]:
         ],
         "evidence": _evidence(document, explanation),
         "supported": explanation.supported,
+        "grounded": explanation.supported,
         "cost": {
             "forward_passes": explanation.forward_passes,
             "seconds": round(explanation.seconds, 3),
@@ -143,6 +199,21 @@ def explain_document(
         deadline=deadline,
     )
     result = to_result(document, explanation)
+    verdict = verify(
+        explainer,
+        document.text,
+        [(u.start, u.end) for u in explanation.units],
+        verdict_ranking(document.text, explanation),
+        question,
+        explanation.answer,
+        calibration=verdict_calibration(explainer),
+        deadline=deadline,
+    )
+    # "supported" is the auditor's question (does the document say this?); "grounded" is the
+    # older test of whether the answer draws on the document at all (best unit >= threshold).
+    result["verdict"] = _verdict(document, verdict)
+    result["supported"] = verdict.label == SUPPORTED
+    result["cost"]["forward_passes"] += verdict.forward_passes
     if zoom and units is not None:
         settings = {
             "mode": mode,

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     scope: Scope | None = None
     verify_k: int | None = Field(default=None, ge=VERIFY_K_MIN, le=VERIFY_K_MAX)
     supported_threshold: float | None = None  # None = the engine's calibrated default
+    # A verdict calibration file (`docqa bench verdict --json`) for the configured model; None =
+    # the bundled model's own fit, or the uncalibrated reply probabilities for other models.
+    verdict_calibration: Path | None = None
     memory_budget_mb: int | None = None  # None = the logits of a plain forward pass
     # Prompt tokens the document may take before retrieval narrows it; None = by device
     # (2,048 on CPU, the model's whole context on an accelerator).

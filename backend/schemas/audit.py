@@ -90,6 +90,8 @@ class AuditPublic(AuditSummary):
     method: dict[str, Any] | None = None
     code_version: dict[str, str | None] | None = None
     settings: dict[str, Any] = {}
+    # Done items per verdict: supported, contradicted, not_in_document.
+    verdicts: dict[str, int] = {}
     items: list[AuditItemPublic]
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.schemas.common import Status, UtcDatetime
 from core.explanation_settings import ExplanationSettings
+from explain_engine.verdict import VERDICTS
 
 if TYPE_CHECKING:
     from backend.models import Question
@@ -73,6 +74,19 @@ class EvidencePublic(BaseModel):
     text: str
 
 
+class VerdictPublic(BaseModel):
+    """Does the document say this? (DESIGN 1.8)"""
+
+    label: Literal[VERDICTS]  # type: ignore[valid-type]
+    confidence: float  # probability of the label
+    probabilities: dict[str, float]  # one per verdict
+    features: dict[str, float]
+    calibration: str
+    evidence: list[EvidencePublic]  # the units the verdict was checked against, by importance
+    forward_passes: int
+    seconds: float
+
+
 class CostPublic(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -103,7 +117,10 @@ class QuestionPublic(BaseModel):
     method: MethodPublic | None = None
     units: list[UnitPublic] | None = None
     evidence: list[EvidencePublic] | None = None
+    # supported = the verdict is "supported"; grounded = the answer draws on the document at all.
     supported: bool | None = None
+    verdict: VerdictPublic | None = None
+    grounded: bool | None = None
     cost: CostPublic | None = None
     explained_chunks: list[int] | None = None
     context_budget: int | None = None  # prompt tokens the document could take

@@ -9,6 +9,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from core import verdicts
+from explain_engine.verdict import VERDICTS
+
 TOP_EVIDENCE = 3
 
 
@@ -21,6 +24,9 @@ def columns(top_evidence: int = TOP_EVIDENCE) -> list[str]:
         "answer",
         "answer_source",
         "supported",
+        "verdict",
+        "verdict_confidence",
+        *(f"p_{v}" for v in VERDICTS),
         "status",
         "error",
     ]
@@ -45,6 +51,8 @@ def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDEN
     for position, item in enumerate(audit.get("items", [])):
         result = item.get("result") or {}
         supported = result.get("supported")
+        verdict = result.get("verdict") or {}
+        probabilities = verdict.get("probabilities") or {}
         row: dict[str, Any] = {
             "index": item.get("index", position),
             "document": item.get("document", ""),
@@ -53,6 +61,9 @@ def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDEN
             "answer": result.get("answer", ""),
             "answer_source": result.get("answer_source", ""),
             "supported": "" if supported is None else ("yes" if supported else "no"),
+            "verdict": verdicts.label_of(result) or "",
+            "verdict_confidence": _number(verdict.get("confidence")),
+            **{f"p_{v}": _number(probabilities.get(v)) for v in VERDICTS},
             "status": item.get("status", ""),
             "error": item.get("error") or "",
             "model": result.get("model") or audit.get("model") or "",
@@ -65,6 +76,10 @@ def render_audit_csv(audit: Mapping[str, Any], *, top_evidence: int = TOP_EVIDEN
             row[f"evidence_{k}_text"] = span.get("text", "")
         writer.writerow({name: _guard(str(value)) for name, value in row.items()})
     return buffer.getvalue()
+
+
+def _number(value: Any) -> str:
+    return "" if value is None else f"{float(value):.6f}"
 
 
 # What a spreadsheet may read as the start of a formula: = + - @, or tab / CR before one.

@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
+from core import verdicts
 from core.reports.highlight import (
     HUES,
     evidence_alpha,
@@ -33,8 +34,10 @@ h2:first-child { margin-top: 0; }
         margin: 1rem 0; }
 .badge { display: inline-block; padding: .1rem .5rem; border-radius: 3px; font-size: .8rem;
          font-weight: 600; }
-.supported { background: #d7f5dd; color: #145a24; }
-.unsupported { background: #fde2e1; color: #8a1c17; }
+.verdict { color: #fff; }
+.verdict.supported { background: #0072B2; }
+.verdict.contradicted { background: #D55E00; }
+.verdict.not_in_document, .verdict.not_supported { background: #6B6B6B; }
 .failed { background: #eee; color: #555; }
 .doc { white-space: pre-wrap; font-family: Georgia, "Times New Roman", serif; font-size: .95rem;
        background: #fff; border: 1px solid #e5e5e5; padding: 1rem; border-radius: 4px; }
@@ -63,7 +66,12 @@ _EXPLANATION = """<!DOCTYPE html>
 <dt>Answer</dt><dd><strong>{{ r.answer }}</strong>
  <span class="meta">({{ r.answer_source }}{% if r.get('answer_trimmed') %}, cut at the token limit
  and trimmed to its last full sentence{% endif %})</span></dd>
-<dt>Supported</dt><dd>{{ badge(r.supported) }}</dd>
+<dt>Verdict</dt><dd>{{ badge(r) }}{% if r.get('verdict') %}
+ <span class="meta">confidence {{ "%.2f"|format(r.verdict.confidence) }}
+ (supported {{ "%.2f"|format(r.verdict.probabilities.supported) }} · contradicted
+ {{ "%.2f"|format(r.verdict.probabilities.contradicted) }} · not in the document
+ {{ "%.2f"|format(r.verdict.probabilities.not_in_document) }}; {{ r.verdict.calibration }})</span>
+ {% endif %}</dd>
 <dt>Document</dt><dd>{{ r.document.name }} · {{ r.document.pages }} page(s) ·
  {{ r.document.chars }} characters</dd>
 <dt>Method</dt><dd>{{ method }}</dd>
@@ -75,6 +83,8 @@ _EXPLANATION = """<!DOCTYPE html>
 {{ legend }}
 <h2>Evidence</h2>
 {{ evidence_table }}
+{% if r.get('verdict') %}<h2>What the verdict rests on</h2>
+{{ verdict_table }}{% endif %}
 <h2>Document</h2>
 <div class="doc">{{ body }}</div>
 </main></body></html>
@@ -88,7 +98,8 @@ _AUDIT = """<!DOCTYPE html>
 <body><main>
 <h1>Audit{% if a.id %} {{ a.id }}{% endif %}</h1>
 <div class="card"><dl>
-<dt>Items</dt><dd>{{ p.total }} total · {{ supported }} supported · {{ unsupported }} not supported
+<dt>Items</dt><dd>{{ p.total }} total · {{ counts.supported }} supported ·
+ {{ counts.contradicted }} contradicted · {{ counts.not_in_document }} not in the document
  · {{ p.failed }} failed{% if pending %} · {{ pending }} pending{% endif %}</dd>
 <dt>Model</dt><dd>{{ a.model or "-" }}</dd>
 <dt>Method</dt><dd>{{ method }}</dd>
@@ -127,14 +138,13 @@ def _rgba(hue: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha:.2f})"
 
 
-def _badge(supported: bool | None, status: str = "done") -> Markup:
+def _badge(result: Mapping[str, Any] | None, status: str = "done") -> Markup:
     if status == "failed":
         return Markup('<span class="badge failed">failed</span>')
-    if status != "done" or supported is None:
+    label = verdicts.label_of(result)
+    if status != "done" or label is None:
         return Markup('<span class="badge failed">{}</span>').format(status)
-    if supported:
-        return Markup('<span class="badge supported">supported</span>')
-    return Markup('<span class="badge unsupported">not supported</span>')
+    return Markup('<span class="badge verdict {}">{}</span>').format(label, verdicts.text_of(label))
 
 
 def _method_text(method: Mapping[str, Any] | None) -> str:
@@ -219,6 +229,7 @@ def render_explanation(result: dict, document_text: str) -> str:
         method=_method_text(result.get("method")),
         legend=_legend(HUES[supported]),
         evidence_table=_evidence_table(result.get("evidence", [])),
+        verdict_table=_evidence_table((result.get("verdict") or {}).get("evidence", [])),
         body=body,
     )
 
@@ -252,14 +263,14 @@ def render_audit(
     document name to its extracted text. Items whose document text is missing get no excerpt.
     """
     items = []
-    counts = {"supported": 0, "unsupported": 0, "pending": 0}
+    done, pending = [], 0
     for item in audit.get("items", []):
         result = item.get("result") or None
         status = item.get("status", "done" if result else "failed")
         if status == "done" and result:
-            counts["supported" if result.get("supported") else "unsupported"] += 1
+            done.append(result)
         elif status not in ("done", "failed"):
-            counts["pending"] += 1
+            pending += 1
         text = documents.get(item.get("document", ""))
         items.append(
             {
@@ -268,7 +279,7 @@ def render_audit(
                 "question": item.get("question", ""),
                 "answer_text": (result or {}).get("answer") or item.get("answer") or "",
                 "answer_source": (result or {}).get("answer_source"),
-                "badge": _badge((result or {}).get("supported"), status),
+                "badge": _badge(result, status),
                 "error": item.get("error"),
                 "evidence_table": (
                     _evidence_table(result.get("evidence", []), top_evidence) if result else None
@@ -283,9 +294,8 @@ def render_audit(
     return _audit_template.render(
         a=audit,
         p=audit.get("progress") or {"total": len(items), "failed": 0},
-        supported=counts["supported"],
-        unsupported=counts["unsupported"],
-        pending=counts["pending"],
+        counts=verdicts.counts(done),
+        pending=pending,
         items=items,
         css=Markup(_CSS),
         method=_method_text(audit.get("method")),

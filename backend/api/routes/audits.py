@@ -27,6 +27,7 @@ from backend.schemas.audit import (
     Progress,
 )
 from backend.schemas.common import Accepted, errors
+from core import verdicts
 from core.audit import AuditItem as ItemSpec
 from core.audit import AuditItemsError, parse_items_csv
 from core.reports.formats import MEDIA_TYPES, render_report
@@ -221,6 +222,7 @@ def _public(session: Session, audit: Audit) -> AuditPublic:
         method=first.get("method") if first else None,
         code_version=code_version,
         settings=settings,
+        verdicts=verdicts.counts(i.result for i in items if i.status == "done"),
         items=items,
     )
 

@@ -273,6 +273,20 @@ async function uploadDocument(event) {
 }
 
 // ---------------------------------------------------------------- questions
+// The three-way verdict (DESIGN 1.8); names as core/verdicts.py gives them.
+const VERDICT_TEXT = {
+  supported: "supported by the document",
+  contradicted: "contradicted by the document",
+  not_in_document: "not in the document",
+  not_supported: "not supported",
+};
+
+function verdictOf(result) {
+  // Results stored before the verdict existed carry only `supported`.
+  if (result.verdict && VERDICT_TEXT[result.verdict.label]) return result.verdict.label;
+  return result.supported ? "supported" : "not_supported";
+}
+
 function showResult(result) {
   // result: the question (id, status ...) with its explanation (DESIGN 2.1 fields).
   $("answer-panel").hidden = false;
@@ -282,8 +296,16 @@ function showResult(result) {
     : "";
   $("answer-source").textContent = `(${result.answer_source}${trimmed})`;
   const badge = $("supported");
-  badge.textContent = result.supported ? "supported by the document" : "not supported";
-  badge.className = `badge ${result.supported ? "yes" : "no"}`;
+  const label = verdictOf(result);
+  const v = result.verdict;
+  badge.textContent =
+    VERDICT_TEXT[label] + (v ? ` · confidence ${Number(v.confidence).toFixed(2)}` : "");
+  badge.className = `badge verdict ${label}`;
+  badge.title = v
+    ? Object.entries(v.probabilities)
+        .map(([k, p]) => `${VERDICT_TEXT[k]} ${Number(p).toFixed(2)}`)
+        .join(" · ")
+    : "";
   const m = result.method || {};
   const cost = result.cost || {};
   $("method").textContent =
@@ -426,7 +448,7 @@ async function refreshLists() {
         listItem(
           q.question,
           q.status === "done"
-            ? `${q.answer} · ${q.supported ? "supported" : "not supported"}`
+            ? `${q.answer} · ${VERDICT_TEXT[verdictOf(q)]}`
             : q.status,
           () => openQuestion(q),
         ),

@@ -4,7 +4,8 @@ import csv
 import io
 
 from core.reports.csv import render_audit_csv
-from tests.core.reports.test_report_html import _audit
+from explain_engine.verdict import VERDICTS
+from tests.core.reports.test_report_html import _audit, _with_verdict
 
 
 def test_csv_has_one_row_per_item_with_top_evidence(result):
@@ -19,6 +20,15 @@ def test_csv_has_one_row_per_item_with_top_evidence(result):
     assert ok["code_version"] == "0.1.0+abc123" and "log_additive" in ok["method"]
     assert failed["status"] == "failed" and failed["supported"] == ""
     assert failed["error"] == "document not found: missing.pdf"
+
+
+def test_csv_has_the_verdict_and_one_column_per_class_probability(result):
+    audit = _audit(_with_verdict(result, "contradicted"))
+    ok, failed = list(csv.DictReader(io.StringIO(render_audit_csv(audit))))
+    assert ok["verdict"] == "contradicted" and ok["supported"] == "no"
+    assert float(ok["verdict_confidence"]) == 0.7
+    assert [float(ok[f"p_{v}"]) for v in VERDICTS] == [0.1, 0.7, 0.1]
+    assert failed["verdict"] == "" and failed["p_supported"] == ""
 
 
 def test_csv_defuses_spreadsheet_formulas(result):

@@ -49,10 +49,48 @@ def test_page_loads_nothing_from_outside(result, contract):
 
 
 def test_unsupported_answer_is_shown_grey(result, contract):
+    # A result stored before the three-way verdict: only "supported".
     unsupported = dict(result, supported=False)
     page = Page(render_explanation(unsupported, contract))
-    assert page.find("span", **{"class": "unsupported"})
+    badge = page.find("span", **{"class": "not_supported"})
+    assert badge and badge[0].text == "not supported"
     assert all("rgba(140,140,140" in m.attrs["style"] for m in page.find("mark"))
+
+
+def _with_verdict(result: dict, label: str) -> dict:
+    probs = {"supported": 0.1, "contradicted": 0.2, "not_in_document": 0.1} | {label: 0.7}
+    clause = result["evidence"][0]
+    verdict = {
+        "label": label,
+        "confidence": 0.7,
+        "probabilities": probs,
+        "features": {},
+        "calibration": "bundled (test)",
+        "evidence": [dict(clause, score=0.33)],
+        "forward_passes": 9,
+        "seconds": 1.0,
+    }
+    return dict(result, verdict=verdict, supported=label == "supported")
+
+
+def test_contradicted_answer_shows_its_verdict_probabilities_and_evidence(result, contract):
+    page = Page(render_explanation(_with_verdict(result, "contradicted"), contract))
+    badge = page.find("span", **{"class": "contradicted"})
+    assert badge and badge[0].text == "contradicted"
+    text = " ".join(page.find("main")[0].text.split())
+    assert "confidence 0.70" in text and "not in the document 0.10" in text
+    assert "What the verdict rests on" in text and "0.3300" in text
+
+
+def test_audit_counts_each_verdict(result, contract):
+    audit = _audit(_with_verdict(result, "not_in_document"))
+    extra = copy.deepcopy(audit["items"][0])
+    extra["index"] = 2
+    extra["result"] = _with_verdict(result, "contradicted")
+    audit["items"].append(extra)
+    page = Page(render_audit(audit, {"service.pdf": contract}))
+    text = " ".join(page.find("main")[0].text.split())
+    assert "0 supported · 1 contradicted · 1 not in the document · 1 failed" in text
 
 
 def _audit(result: dict) -> dict:
