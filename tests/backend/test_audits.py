@@ -152,6 +152,9 @@ def test_audit_explains_items_and_reports_the_evidence(client, embedded_model):
     assert result["answer"] == "95 EUR per hour" and result["answer_source"] == "given"
     assert "95 EUR per hour" in result["evidence"][0]["text"]
     assert audit["model"] == result["model"] and audit["method"]["name"] == "atman"
+    # Both done items share one result, so one verdict counted twice; the classes add up.
+    label = result["verdict"]["label"]
+    assert audit["verdicts"][label] == 2 and sum(audit["verdicts"].values()) == 2
 
     report = client.get(f"/v1/audits/{audit['id']}/report?format=html", headers=auth(key))
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
@@ -164,6 +167,9 @@ def test_audit_explains_items_and_reports_the_evidence(client, embedded_model):
     rows = list(csv.DictReader(io.StringIO(csv_report.text)))
     assert [r["status"] for r in rows] == ["done", "failed", "done"]
     assert "95 EUR per hour" in rows[0]["evidence_1_text"] and rows[0]["evidence_1_page"] == "1"
+    assert rows[0]["verdict"] == label and rows[1]["verdict"] == ""
+    p = [float(rows[0][f"p_{v}"]) for v in ("supported", "contradicted", "not_in_document")]
+    assert sum(p) == pytest.approx(1.0, abs=1e-4)
 
 
 @pytest.mark.slow

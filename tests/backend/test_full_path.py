@@ -38,9 +38,16 @@ def _check_explanation(body: dict[str, Any], text: str, *, evidence_holds: str) 
     for unit in body["units"]:
         assert 0 <= unit["start"] < unit["end"] <= len(text)
         assert unit["page"] >= 1
-    # Both documents answer the question: the answer is supported, and its top evidence is
-    # the clause that says so.
-    assert body["supported"] is True, body
+    # Both documents answer the question: the answer draws on them (grounded), and its top
+    # evidence is the clause that says so. The verdict (bundled model: two-way, README) is
+    # reported with the evidence it checked; "supported" is its label.
+    assert body["grounded"] is True, body
+    verdict = body["verdict"]
+    assert verdict["label"] in ("supported", "not_in_document"), verdict
+    assert body["supported"] is (verdict["label"] == "supported")
+    assert verdict["evidence"], verdict
+    for span in verdict["evidence"]:
+        assert text[span["start"] : span["end"]] == span["text"]
     evidence = body["evidence"]
     assert evidence and evidence_holds in evidence[0]["text"], evidence
     scores = [e["score"] for e in evidence]

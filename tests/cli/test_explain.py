@@ -24,6 +24,8 @@ DESIGN_KEYS = {
     "units",
     "evidence",
     "supported",
+    "grounded",
+    "verdict",
     "cost",
     "context_budget",
 }
@@ -80,8 +82,15 @@ def test_explain_pdf_json_and_html(tmp_path, explainer):  # explainer: model cac
     assert [(u["start"], u["end"]) for u in result["units"]] == [
         (c["start"], c["end"]) for c in ingested["chunks"]
     ]
-    assert result["supported"] is True
-    assert result["cost"]["forward_passes"] == len(result["units"]) + 1
+    # The verdict checked the answer against the pay clause and says what it rests on.
+    verdict = result["verdict"]
+    assert result["supported"] is True and verdict["label"] == "supported"
+    assert result["grounded"] is True
+    assert sum(verdict["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert any(e["text"].startswith("5. Pay.") for e in verdict["evidence"])
+    assert all(text[e["start"] : e["end"]] == e["text"] for e in verdict["evidence"])
+    passes = len(result["units"]) + 1 + verdict["forward_passes"]
+    assert result["cost"]["forward_passes"] == passes
     page = html.read_text()
     assert "28.50 GBP per hour" in page and "<script src=" not in page
     # The annotated PDF: one highlight per evidence span (all on page 1 here), over its text.
@@ -175,7 +184,7 @@ def test_zoom_ranks_sentences_then_words_of_the_top_paragraph(explainer):
         best_sentence["start"] <= w["start"] < w["end"] <= best_sentence["end"]
         for w in words["units"]
     )
-    n_units = len(result["units"]) + 1
+    n_units = len(result["units"]) + 1 + result["verdict"]["forward_passes"]
     assert (
         result["cost"]["forward_passes"]
         == n_units + sentences["forward_passes"] + words["forward_passes"]

@@ -142,7 +142,12 @@ def test_question_highlights_the_pay_clause(page, live_server_model, tmp_path):
     top_score = page.get_attribute('#pages mark[data-rank="1"]', "data-score")
     assert float(top_score) == max(float(s) for s in scores)
     assert page.text_content("#answer") == "28.50 GBP per hour"
-    assert page.text_content("#supported") == "supported by the document"
+    # The verdict badge: its word, its confidence, and a colour class for each verdict.
+    badge = page.text_content("#supported")
+    assert badge.split(" · ")[0] in ("supported by the document", "not in the document"), badge
+    assert " · confidence 0." in badge
+    classes = page.get_attribute("#supported", "class").split()
+    assert "verdict" in classes and ({"supported", "not_in_document"} & set(classes))
     assert page.locator("#evidence-list li").first.text_content().endswith(top)
     expect(page.locator("#questions-list")).to_contain_text("What is the pay per hour?")
 
