@@ -43,6 +43,12 @@ def read_records(path: Path) -> list[dict]:
     return out
 
 
+def append_record(path: Path, record: dict) -> None:
+    """One JSON line, written as soon as it exists: a stopped run resumes after it."""
+    with path.open("a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
 def run(
     explainer: Explainer,
     cases: Iterable[Case],
@@ -78,8 +84,7 @@ def run(
                 "seconds": round(seconds, 3),
                 "extra": attribution.extra,
             }
-            with records_path.open("a") as f:
-                f.write(json.dumps(record) + "\n")
+            append_record(records_path, record)
             ran += 1
             if on_record:
                 on_record(record)

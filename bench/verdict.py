@@ -17,7 +17,6 @@ records only and then applied to the test records.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, f1_score
 
 from bench.data.case import Case
-from bench.quality import read_records
+from bench.quality import append_record, read_records
 from explain_engine import Explainer
 from explain_engine.retrieval import bm25_rank
 from explain_engine.verdict import (
@@ -89,8 +88,7 @@ def run(explainer: Explainer, cases: Iterable[Case], records_path: Path, on_reco
             "forward_passes": verdict.forward_passes,
             "seconds": time.perf_counter() - t0,
         }
-        with records_path.open("a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_record(records_path, record)
         ran += 1
         if on_record:
             on_record(record)
@@ -152,6 +150,11 @@ def _rate(pred: list[str], expected: list[str], given: str, called: str) -> dict
     return {"rate": round(sum(hits) / len(hits), 3), "n": len(hits)} if hits else None
 
 
+def _macro_f1(expected: list[str], pred: list[str]) -> float:
+    score = f1_score(expected, pred, labels=list(VERDICTS), average="macro", zero_division=0)
+    return round(float(score), 3)
+
+
 def evaluate(records: list[dict], calibration: Calibration) -> dict:
     """Confusion matrix, macro-F1 and the issue's rates for ``records`` under ``calibration``."""
     expected = [r["expected"] for r in records]
@@ -161,29 +164,13 @@ def evaluate(records: list[dict], calibration: Calibration) -> dict:
         "n": len(records),
         "labels": list(VERDICTS),
         "confusion": confusion_matrix(expected, pred, labels=list(VERDICTS)).tolist(),
-        "macro_f1": round(
-            float(
-                f1_score(expected, pred, labels=list(VERDICTS), average="macro", zero_division=0)
-            ),
-            3,
-        ),
+        "macro_f1": _macro_f1(expected, pred),
         "accuracy": round(float(np.mean([p == e for p, e in zip(pred, expected, strict=True)])), 3),
         "majority": majority,
-        "majority_macro_f1": round(
-            float(
-                f1_score(
-                    expected,
-                    [majority] * len(expected),
-                    labels=list(VERDICTS),
-                    average="macro",
-                    zero_division=0,
-                )
-            ),
-            3,
-        ),
+        "majority_macro_f1": _macro_f1(expected, [majority] * len(expected)),
         "supported_called_supported": _rate(pred, expected, SUPPORTED, SUPPORTED),
-        "contradicted_called_supported": _rate(pred, expected, "contradicted", SUPPORTED),
-        "contradicted_called_contradicted": _rate(pred, expected, "contradicted", "contradicted"),
+        "contradicted_called_supported": _rate(pred, expected, CONTRADICTED, SUPPORTED),
+        "contradicted_called_contradicted": _rate(pred, expected, CONTRADICTED, CONTRADICTED),
     }
     called = [e for p, e in zip(pred, expected, strict=True) if p == SUPPORTED]
     out["supported_precision"] = (

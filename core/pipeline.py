@@ -64,16 +64,18 @@ def _evidence(document: Document, explanation: Explanation) -> list[dict[str, An
     picked = [
         u for u in explanation.top(MAX_EVIDENCE) if u.score > 0 and u.score >= EVIDENCE_SHARE * best
     ]
-    return [
-        {
-            "start": u.start,
-            "end": u.end,
-            "page": document.page_at(u.start),
-            "score": round(u.score, 6),
-            "text": document.text[u.start : u.end],
-        }
-        for u in picked
-    ]
+    return [_span(document, u.start, u.end, u.score) for u in picked]
+
+
+def _span(document: Document, start: int, end: int, score: float) -> dict[str, Any]:
+    """An evidence span as results carry it (DESIGN 2.1)."""
+    return {
+        "start": start,
+        "end": end,
+        "page": document.page_at(start),
+        "score": round(score, 6),
+        "text": document.text[start:end],
+    }
 
 
 def verdict_calibration(explainer: Explainer) -> Calibration:
@@ -103,16 +105,7 @@ def _verdict(document: Document, verdict: Verdict) -> dict[str, Any]:
         "probabilities": {k: round(v, 6) for k, v in verdict.probabilities.items()},
         "features": {k: round(v, 6) for k, v in verdict.features.items()},
         "calibration": verdict.calibration,
-        "evidence": [
-            {
-                "start": e.start,
-                "end": e.end,
-                "page": document.page_at(e.start),
-                "score": round(e.score, 6),
-                "text": document.text[e.start : e.end],
-            }
-            for e in verdict.evidence
-        ],
+        "evidence": [_span(document, e.start, e.end, e.score) for e in verdict.evidence],
         "forward_passes": verdict.forward_passes,
         "seconds": round(verdict.seconds, 3),
     }

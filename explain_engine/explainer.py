@@ -207,14 +207,10 @@ class Explainer:
         # paragraph chunks (sentences and words never cross them).
         chunks = sorted(given) if given else chunk_spans(text, target=cfg.target_units)
         query = f"{question} {answer or ''}"
-        chosen = select_chunks(text, chunks, query, self.count_tokens, budget)
-        parts, segments, pos = [], [], 0
-        for i in chosen:
-            s, e = chunks[i]
-            segments.append((s, e, pos))
-            parts.append(text[s:e])
-            pos += e - s + 2
-        return _Window("\n\n".join(parts), segments), [chunks[i] for i in chosen]
+        spans = [chunks[i] for i in select_chunks(text, chunks, query, self.count_tokens, budget)]
+        joined, inner = unit_splitters.join_spans(text, spans)
+        segments = [(s, e, w) for (s, e), (w, _) in zip(spans, inner, strict=True)]
+        return _Window(joined, segments), spans
 
     def _answer(
         self, window: _Window, question: str, answer: str | None, deadline: float | None

@@ -57,3 +57,17 @@ def check_spans(text: str, spans: list[Span]) -> list[Span]:
     if not out:
         raise InvalidInputError("no units to explain")
     return out
+
+
+# Parts of a narrowed document are joined by a blank line, so paragraphs stay paragraphs.
+JOIN = "\n\n"
+
+
+def join_spans(text: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    """``text``'s spans joined by ``JOIN`` in the given order, and where each lies in the join."""
+    parts, inner, pos = [], [], 0
+    for s, e in spans:
+        parts.append(text[s:e])
+        inner.append((pos, pos + e - s))
+        pos += e - s + len(JOIN)
+    return JOIN.join(parts), inner

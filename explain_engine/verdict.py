@@ -31,6 +31,7 @@ from explain_engine.atman import base_pass
 from explain_engine.errors import InvalidInputError, check_deadline
 from explain_engine.explainer import Explainer
 from explain_engine.prompt import build_prompt
+from explain_engine.units import join_spans
 
 Span = tuple[int, int]
 
@@ -168,16 +169,6 @@ def verdict_features(
     return features, len(VERDICTS) + 2
 
 
-def evidence_window(text: str, spans: list[Span]) -> tuple[str, list[Span]]:
-    """The units joined by blank lines in document order, and each unit's span in the join."""
-    parts, inner, pos = [], [], 0
-    for s, e in sorted(spans):
-        parts.append(text[s:e])
-        inner.append((pos, pos + e - s))
-        pos += e - s + 2
-    return "\n\n".join(parts), inner
-
-
 def verify(
     explainer: Explainer,
     text: str,
@@ -197,14 +188,14 @@ def verify(
     t0 = time.perf_counter()
     if not ranking:
         raise InvalidInputError("a verdict needs at least one evidence unit")
-    chosen = sorted(units[i] for i in ranking[:k])
-    window, inner = evidence_window(text, chosen)
+    checked = [units[i] for i in ranking[:k]]
+    chosen = sorted(checked)  # the window reads them in document order
+    window, inner = join_spans(text, chosen)
     check_deadline(deadline)
     features, passes = verdict_features(explainer, window, question, answer)
     probs = calibration.probabilities(features)
     label = max(VERDICTS, key=lambda v: probs[v])
-    order = {span: r for r, span in enumerate(units[i] for i in ranking[:k])}
-    evidence = [VerdictEvidence(s, e, 0.0) for s, e in sorted(chosen, key=order.__getitem__)]
+    evidence = [VerdictEvidence(s, e, 0.0) for s, e in checked]
     if explain and len(chosen) > 1:
         check_deadline(deadline)
         why = explainer.explain(
